@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+
+/**
+ * Every subcommand lives in its own file under src/cli/ and exports `register(program)`.
+ * Add one import and one call here per command.
+ */
+export function registerCommands(program: Command): void {
+  void program;
+}
