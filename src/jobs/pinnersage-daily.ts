@@ -1,0 +1,66 @@
+import type { EmbeddingTable } from '../users/embeddings.js';
+import type { EventSource } from '../users/events.js';
+import { validateEvent } from '../users/events.js';
+import { DAY_MS } from '../users/importance.js';
+import type { OnlineProfiles } from '../users/online.js';
+import { computeProfile, DEFAULT_PINNERSAGE, validatePinnerSageOptions, type Action, type PinnerSageOptions, type UserProfile } from '../users/pinnersage.js';
+import type { ProfileStore } from '../users/profile-store.js';
+
+export interface PinnerSageDailyInput {
+  events: EventSource;
+  embeddings: EmbeddingTable;
+  store: ProfileStore;
+  /** the online state to reconcile once the batch result is stored */
+  online?: OnlineProfiles;
+  /** cutoff (epoch ms): events after it are left to the online path */
+  now: number;
+  options?: Partial<PinnerSageOptions>;
+  /** only these action types count (default: all) */
+  actions?: ReadonlySet<string>;
+}
+
+export interface PinnerSageDailyStats {
+  users: number;
+  clusters: number;
+  events: number;
+  usedEvents: number;
+  ms: number;
+}
+
+/**
+ * The daily PinnerSage batch: reads the event log, recomputes every user's clusters from the
+ * actions in the window up to `now`, replaces the store's profiles, then reconciles the online
+ * state (drops today's actions the batch now covers).
+ */
+export async function runPinnerSageDaily(input: PinnerSageDailyInput): Promise<PinnerSageDailyStats> {
+  const t0 = performance.now();
+  const o = { ...DEFAULT_PINNERSAGE, ...input.options };
+  validatePinnerSageOptions(o);
+  if (!Number.isFinite(input.now)) throw new RangeError(`pinnersage-daily: now must be a finite epoch ms, got ${input.now}`);
+  const from = input.now - o.windowDays * DAY_MS;
+  const byUser = new Map<number, Action[]>();
+  let events = 0;
+  let used = 0;
+  for await (const e of input.events) {
+    validateEvent(e);
+    events++;
+    if (e.timestamp > input.now || e.timestamp < from) continue;
+    if (input.actions && !input.actions.has(e.action)) continue;
+    let a = byUser.get(e.user);
+    if (!a) byUser.set(e.user, (a = []));
+    a.push({ pin: e.pin, timestamp: e.timestamp });
+    used++;
+  }
+  const profiles: UserProfile[] = [];
+  let clusters = 0;
+  const users = [...byUser.keys()].sort((a, b) => a - b);
+  for (const u of users) {
+    const p = computeProfile(u, byUser.get(u)!, input.embeddings, input.now, o);
+    if (p.clusters.length === 0) continue;
+    clusters += p.clusters.length;
+    profiles.push(p);
+  }
+  input.store.replaceAll(profiles);
+  input.online?.reconcile(input.now);
+  return { users: profiles.length, clusters, events, usedEvents: used, ms: performance.now() - t0 };
+}
