@@ -67,17 +67,20 @@ export async function* readLines(path: string): AsyncGenerator<string> {
   const gz = isGzipFile(path);
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
   const source: Readable = gz ? file.pipe(createGunzip()) : file;
+  const rl = createInterface({ input: source, crlfDelay: Infinity });
   let failure: Error | null = null;
-  // A corrupt gzip stream errors on the gunzip stream, which readline does not forward.
+  // Errors may surface on the file, the gunzip stream or readline: record the first, stop reading.
   const onError = (e: Error): void => {
-    failure = e;
+    failure ??= e;
     rl.close();
   };
+  rl.on('error', onError);
   file.on('error', onError);
   if (gz) source.on('error', onError);
-  const rl = createInterface({ input: source, crlfDelay: Infinity });
   try {
     for await (const line of rl) yield line;
+  } catch (e) {
+    failure ??= e as Error;
   } finally {
     rl.close();
     file.destroy();

@@ -195,7 +195,7 @@ function planChecksum(plan: Plan): number {
     if (first) {
       first = false;
       crc = crc32(b.subarray(CRC_AT + 4), crc);
-    } else crc = crc32(b, crc);
+    } else if (b.byteLength > 0) crc = crc32(b, crc); // Node's crc32 returns 0 for an empty view over an empty ArrayBuffer
   });
   return crc >>> 0;
 }
