@@ -2,31 +2,27 @@ import type { Tree } from './tree.js';
 
 /** Trees up to this depth are padded to complete trees; deeper ones use pointer traversal. */
 const MAX_PAD_DEPTH = 10;
-/** Rows scored together: each tree level runs over the whole block, so rows overlap in the CPU. */
-const BLOCK = 64;
 
 /**
  * A forest compiled for fast, allocation-free scoring. Each shallow tree is padded to a complete
  * binary tree in heap order (children of n are 2n+1, 2n+2), so a row takes exactly `depth` steps
  * with no child arrays and no loop-exit branch; leaves under a padded leaf repeat its value.
- * Rows are scored in blocks, level by level, so independent rows keep the pipeline busy.
+ * Rows are scored four at a time so independent rows keep the pipeline busy.
  */
 export class CompiledForest {
   readonly nTrees: number;
   private readonly depth: Int32Array;
   private readonly nodeBase: Int32Array;
   private readonly leafBase: Int32Array;
-  private readonly feat: Int32Array;
+  /** feature | missingRight << 16 per padded node */
+  private readonly node: Int32Array;
   private readonly thr: Float32Array;
-  private readonly missRight: Int32Array;
   private readonly leaves: Float64Array;
   /** trees too deep to pad, scored by walking their node arrays */
   private readonly deep: Tree[];
-  private readonly idx = new Int32Array(BLOCK);
-  private readonly off = new Int32Array(BLOCK);
-  private readonly acc = new Float64Array(BLOCK);
 
   constructor(trees: Tree[], readonly nFeatures: number, readonly baseMargin: number) {
+    if (nFeatures > 0xffff) throw new Error(`scorer: ${nFeatures} features, at most 65535`);
     const shallow: Tree[] = [];
     this.deep = [];
     for (const t of trees) (t.depth() <= MAX_PAD_DEPTH ? shallow : this.deep).push(t);
@@ -45,9 +41,8 @@ export class CompiledForest {
       nodes += (1 << d) - 1;
       leaves += 1 << d;
     }
-    this.feat = new Int32Array(nodes);
+    this.node = new Int32Array(nodes);
     this.thr = new Float32Array(nodes);
-    this.missRight = new Int32Array(nodes);
     this.leaves = new Float64Array(leaves);
     for (let i = 0; i < n; i++) this.pad(shallow[i]!, this.depth[i]!, this.nodeBase[i]!, this.leafBase[i]!);
   }
@@ -59,9 +54,8 @@ export class CompiledForest {
     while (stack.length > 0) {
       const [src, pos] = stack.pop()!;
       if (t.left[src]! >= 0) {
-        this.feat[nb + pos] = t.feature[src]!;
+        this.node[nb + pos] = t.feature[src]! | ((t.defaultLeft[src] ? 0 : 1) << 16);
         this.thr[nb + pos] = t.threshold[src]!;
-        this.missRight[nb + pos] = t.defaultLeft[src] ? 0 : 1;
         stack.push([t.left[src]!, 2 * pos + 1], [t.right[src]!, 2 * pos + 2]);
         continue;
       }
@@ -69,10 +63,9 @@ export class CompiledForest {
       let lo = pos;
       let hi = pos;
       while (lo < internal) {
-        this.feat[nb + lo] = 0;
         // any value goes to a slot with the same leaf value, so the split itself is irrelevant
         for (let k = lo; k <= hi; k++) {
-          this.feat[nb + k] = 0;
+          this.node[nb + k] = 0;
           this.thr[nb + k] = 0;
         }
         lo = 2 * lo + 1;
@@ -90,32 +83,75 @@ export class CompiledForest {
     const nf = this.nFeatures;
     if (x.length < rows * nf) throw new Error(`scorer: matrix has ${x.length} values, need ${rows * nf}`);
     if (out.length < rows) throw new Error(`scorer: output has ${out.length} slots, need ${rows}`);
-    const { idx, off, acc, feat, thr, missRight, leaves, depth, nodeBase, leafBase } = this;
+    const { node, thr, leaves, depth, nodeBase, leafBase } = this;
     const nShallow = depth.length;
-    for (let r0 = 0; r0 < rows; r0 += BLOCK) {
-      const m = Math.min(BLOCK, rows - r0);
-      for (let r = 0; r < m; r++) {
-        off[r] = (r0 + r) * nf;
-        acc[r] = this.baseMargin;
-      }
+    const base = this.baseMargin;
+    // four rows at a time: four independent dependency chains per tree level (measured ~2.5x
+    // faster than one row at a time, and faster than level-by-level over a row block)
+    let r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      const o0 = r * nf;
+      const o1 = o0 + nf;
+      const o2 = o1 + nf;
+      const o3 = o2 + nf;
+      let a0 = base;
+      let a1 = base;
+      let a2 = base;
+      let a3 = base;
       for (let t = 0; t < nShallow; t++) {
-        const d = depth[t]!;
         const nb = nodeBase[t]!;
-        for (let r = 0; r < m; r++) idx[r] = 0;
-        for (let level = 0; level < d; level++) {
-          for (let r = 0; r < m; r++) {
-            const n = idx[r]!;
-            const k = nb + n;
-            const v = x[off[r]! + feat[k]!]!;
-            // right when v >= thr, or when missing and the node sends missing values right
-            const right = +(v >= thr[k]!) | (missRight[k]! & +(v !== v));
-            idx[r] = 2 * n + 1 + right;
-          }
+        const d = depth[t]!;
+        let n0 = 0;
+        let n1 = 0;
+        let n2 = 0;
+        let n3 = 0;
+        for (let l = 0; l < d; l++) {
+          // node word: feature in the low 16 bits, "missing goes right" in bit 16; a row goes
+          // right when v >= threshold, or when v is NaN and the node sends missing values right
+          let k = nb + n0;
+          let p = node[k]!;
+          let v = x[o0 + (p & 0xffff)]!;
+          n0 = 2 * n0 + 1 + (+(v >= thr[k]!) | ((p >> 16) & +(v !== v)));
+          k = nb + n1;
+          p = node[k]!;
+          v = x[o1 + (p & 0xffff)]!;
+          n1 = 2 * n1 + 1 + (+(v >= thr[k]!) | ((p >> 16) & +(v !== v)));
+          k = nb + n2;
+          p = node[k]!;
+          v = x[o2 + (p & 0xffff)]!;
+          n2 = 2 * n2 + 1 + (+(v >= thr[k]!) | ((p >> 16) & +(v !== v)));
+          k = nb + n3;
+          p = node[k]!;
+          v = x[o3 + (p & 0xffff)]!;
+          n3 = 2 * n3 + 1 + (+(v >= thr[k]!) | ((p >> 16) & +(v !== v)));
         }
         const lb = leafBase[t]! - ((1 << d) - 1);
-        for (let r = 0; r < m; r++) acc[r] += leaves[lb + idx[r]!]!;
+        a0 += leaves[lb + n0]!;
+        a1 += leaves[lb + n1]!;
+        a2 += leaves[lb + n2]!;
+        a3 += leaves[lb + n3]!;
       }
-      for (let r = 0; r < m; r++) out[r0 + r] = acc[r]!;
+      out[r] = a0;
+      out[r + 1] = a1;
+      out[r + 2] = a2;
+      out[r + 3] = a3;
+    }
+    for (; r < rows; r++) {
+      const o = r * nf;
+      let a = base;
+      for (let t = 0; t < nShallow; t++) {
+        const nb = nodeBase[t]!;
+        const d = depth[t]!;
+        let n = 0;
+        for (let l = 0; l < d; l++) {
+          const k = nb + n;
+          const p = node[k]!;
+          const v = x[o + (p & 0xffff)]!;
+          n = 2 * n + 1 + (+(v >= thr[k]!) | ((p >> 16) & +(v !== v)));
+        }
+        a += leaves[leafBase[t]! - ((1 << d) - 1) + n]!;
+      }
+      out[r] = a;
     }
     if (this.deep.length > 0) {
       for (let r = 0; r < rows; r++) {
