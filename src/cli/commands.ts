@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { register as registerBuildGraph } from './build-graph.js';
+import { register as registerServe } from './serve.js';
 
 /**
  * Every subcommand lives in its own file under src/cli/ and exports `register(program)`.
@@ -6,4 +8,6 @@ import type { Command } from 'commander';
  */
 export function registerCommands(program: Command): void {
   void program;
+  registerBuildGraph(program);
+  registerServe(program);
 }

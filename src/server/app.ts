@@ -1,0 +1,265 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { UnknownIdError } from '../graph/id-map.js';
+import { Engine, NotFoundError, type Page, type PageRequest } from '../serving/engine.js';
+import { openStorage } from '../storage/open.js';
+import { StorageInputError, type EngagementEvent, type Storage } from '../storage/types.js';
+import type { ServerConfig } from './config.js';
+import { HttpError, decodeCursor, encodeCursor, parse } from './http.js';
+import { ServerMetrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import * as S from './schemas.js';
+
+export interface AppOptions {
+  engine: Engine;
+  config: ServerConfig;
+  metrics?: ServerMetrics;
+}
+
+/** Builds the fastify app around an engine (no listening; tests use `app.inject`). */
+export function buildApp(o: AppOptions): FastifyInstance {
+  const { engine, config } = o;
+  const metrics = o.metrics ?? new ServerMetrics({ defaultMetrics: false });
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    logController: new LogController({ disableRequestLogging: !config.requestLogging }),
+    bodyLimit: config.bodyLimitBytes,
+  });
+  const eventsBody = S.eventsBody(config.maxEventBatch);
+  const openapi = openApiDocument(config.maxEventBatch);
+
+  app.addHook('onResponse', (req, reply, done) => {
+    metrics.requestSeconds.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof HttpError) {
+      const body: Record<string, string> = { error: err.code, message: err.message };
+      if (err.field !== undefined) body['field'] = err.field;
+      return reply.code(err.statusCode).send(body);
+    }
+    if (err instanceof NotFoundError || err instanceof UnknownIdError) return reply.code(404).send({ error: 'not_found', message: err.message });
+    if (err instanceof StorageInputError) return reply.code(400).send({ error: 'bad_request', message: err.message });
+    const e = err as { statusCode?: number; code?: string; message?: string };
+    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500)
+      return reply.code(e.statusCode).send({ error: e.code ?? 'bad_request', message: e.message ?? 'bad request' });
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+
+  // ---- catalogue ----
+  app.post('/v1/pins', async (req) => {
+    const { pins } = parse(S.PinsBody, req.body, 'body');
+    await engine.upsertPins(
+      pins.map((p) => {
+        const { created_at, ...rest } = p;
+        return created_at === undefined ? rest : { ...rest, createdAt: S.toMs(created_at) };
+      }),
+    );
+    return { ok: true, count: pins.length };
+  });
+
+  app.post('/v1/boards', async (req) => {
+    const { boards } = parse(S.BoardsBody, req.body, 'body');
+    await engine.upsertBoards(
+      boards.map((b) => {
+        const { created_at, ...rest } = b;
+        return created_at === undefined ? rest : { ...rest, createdAt: S.toMs(created_at) };
+      }),
+    );
+    return { ok: true, count: boards.length };
+  });
+
+  app.post('/v1/users', async (req) => {
+    const { users } = parse(S.UsersBody, req.body, 'body');
+    await engine.upsertUsers(
+      users.map((u) => {
+        const { created_at, ...rest } = u;
+        return created_at === undefined ? rest : { ...rest, createdAt: S.toMs(created_at) };
+      }),
+    );
+    return { ok: true, count: users.length };
+  });
+
+  app.get('/v1/pins/:id', async (req) => {
+    const { id } = parse(S.IdParams, req.params, 'params');
+    const pin = await engine.storage.getPin(id);
+    if (!pin) throw new NotFoundError('pin', id);
+    return { ...pin, counters: await engine.storage.pinCounters(id) };
+  });
+
+  app.post('/v1/saves', async (req) => {
+    const { saves } = parse(S.SavesBody, req.body, 'body');
+    const now = Date.now();
+    const seq = await engine.addSaves(
+      saves.map((s) => {
+        const out: { pin: string; board: string; user?: string; createdAt: number } = {
+          pin: s.pin,
+          board: s.board,
+          createdAt: s.created_at === undefined ? now : S.toMs(s.created_at),
+        };
+        if (s.user !== undefined) out.user = s.user;
+        return out;
+      }),
+    );
+    return { ok: true, count: saves.length, graph_seq: seq };
+  });
+
+  app.delete('/v1/saves', async (req) => {
+    const { saves } = parse(S.SavesRemoveBody, req.body, 'body');
+    const seq = await engine.removeSaves(saves);
+    return { ok: true, count: saves.length, graph_seq: seq };
+  });
+
+  // ---- events ----
+  app.post('/v1/events', async (req) => {
+    const { events } = parse(eventsBody, req.body, 'body');
+    const batch: EngagementEvent[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      const x: EngagementEvent = {
+        eventId: e.event_id,
+        user: e.user,
+        pin: e.pin,
+        action: e.action,
+        surface: e.surface,
+        platform: e.platform,
+        position: e.position,
+        timestamp: S.toMs(e.timestamp),
+      };
+      if (e.query_pin !== undefined) x.queryPin = e.query_pin;
+      if (e.request_id !== undefined) x.requestId = e.request_id;
+      if (e.experiment_id !== undefined) x.experimentId = e.experiment_id;
+      if (e.variant !== undefined) x.variant = e.variant;
+      if (e.board !== undefined) {
+        if (e.action !== 'save') throw new HttpError(400, 'bad_request', `body events.${i}.board: only save events carry a board`, `events.${i}.board`);
+        x.board = e.board;
+      }
+      batch[i] = x;
+    }
+    const r = await engine.ingest(batch);
+    metrics.events.inc({ result: 'inserted' }, r.inserted);
+    if (r.duplicates) metrics.events.inc({ result: 'duplicate' }, r.duplicates);
+    return { inserted: r.inserted, duplicates: r.duplicates };
+  });
+
+  // ---- recommendations ----
+  const pageRequest = (q: ReturnType<typeof S.RecQuery.parse>): PageRequest => {
+    const r: PageRequest = {
+      limit: q.limit ?? 20,
+      offset: decodeCursor(q.cursor),
+      excludeSeen: q.exclude_seen ?? false,
+      explain: q.explain ?? false,
+    };
+    if (q.locale !== undefined) r.locale = q.locale;
+    if (q.user !== undefined) r.user = q.user;
+    return r;
+  };
+  const respond = (p: Page) => ({
+    items: p.items,
+    next_cursor: p.nextOffset === null ? null : encodeCursor(p.nextOffset),
+    graph_version: p.graphVersion,
+  });
+
+  app.get('/v1/pins/:id/related', async (req) => {
+    const { id } = parse(S.IdParams, req.params, 'params');
+    const q = parse(S.RecQuery, req.query, 'query');
+    const r = pageRequest(q);
+    if (r.excludeSeen && r.user === undefined)
+      throw new HttpError(400, 'bad_request', 'query exclude_seen: needs the viewer in query user', 'exclude_seen');
+    return respond(await engine.relatedPins(id, r));
+  });
+
+  app.get('/v1/users/:id/homefeed', async (req) => {
+    const { id } = parse(S.IdParams, req.params, 'params');
+    const q = parse(S.RecQuery, req.query, 'query');
+    if (q.user !== undefined && q.user !== id) throw new HttpError(400, 'bad_request', 'query user: must be left out or equal the path user', 'user');
+    return respond(await engine.homefeed(id, pageRequest(q)));
+  });
+
+  app.get('/v1/boards/:id/related', async (req) => {
+    const { id } = parse(S.IdParams, req.params, 'params');
+    const q = parse(S.RecQuery, req.query, 'query');
+    return respond(await engine.relatedBoards(id, pageRequest(q)));
+  });
+
+  app.post('/v1/admin/rebuild', async () => {
+    const s = await engine.live.rebuild();
+    return { graph_version: s.version, pins: s.graph.numPins, boards: s.graph.numBoards, edges: s.graph.numEdges };
+  });
+
+  // ---- operations ----
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await engine.storage.maxSaveSeq();
+    } catch (err) {
+      return reply.code(503).send({ status: 'unavailable', message: `storage: ${(err as Error).message}` });
+    }
+    const s = engine.snapshot;
+    return { status: 'ready', storage: engine.storage.kind, graph_version: s.version, pins: s.graph.numPins, boards: s.graph.numBoards, edges: s.graph.numEdges };
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    void reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  app.get('/docs/openapi.json', async () => openapi);
+
+  return app;
+}
+
+export interface Service {
+  app: FastifyInstance;
+  engine: Engine;
+  storage: Storage;
+  /** the address it listens on */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Opens storage, loads the graph and listens: what `boardwalk serve` runs. */
+export async function startService(config: ServerConfig): Promise<Service> {
+  const storage = await openStorage(config.storage);
+  const metrics = new ServerMetrics();
+  let engine: Engine;
+  try {
+    engine = await Engine.open(storage, config.engine, metrics.observer());
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  metrics.graphVersion.set(engine.snapshot.version);
+  const app = buildApp({ engine, config, metrics });
+  let url: string;
+  try {
+    url = await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await engine.close();
+    await storage.close();
+    throw err;
+  }
+  let closed = false;
+  return {
+    app,
+    engine,
+    storage,
+    url,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await engine.close();
+      await storage.close();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { z } from 'zod';
+
+/** An error with an HTTP status; `field` names the offending input. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** Parses `value` with `schema` or throws a 400 naming the first bad field. */
+export function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'query' | 'params'): z.output<T> {
+  const r = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const field = issue.path.length ? issue.path.map(String).join('.') : where;
+  let msg = issue.message;
+  if (issue.code === 'unrecognized_keys') msg = `unknown field(s): ${issue.keys.join(', ')}`;
+  throw new HttpError(400, 'bad_request', `${where} ${field}: ${msg}`, field);
+}
+
+export function encodeCursor(offset: number): string {
+  return Buffer.from(`o:${offset}`).toString('base64url');
+}
+
+export function decodeCursor(c: string | undefined): number {
+  if (c === undefined) return 0;
+  const s = Buffer.from(c, 'base64url').toString('utf8');
+  const m = /^o:(\d{1,7})$/.exec(s);
+  if (!m) throw new HttpError(400, 'bad_request', 'query cursor: not a cursor this API returned', 'cursor');
+  return Number(m[1]);
+}

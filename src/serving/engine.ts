@@ -1,0 +1,326 @@
+import type { PinBoardGraph } from '../graph/graph.js';
+import { categoricalValue } from '../graph/metadata.js';
+import type {
+  AppendResult,
+  BoardRecord,
+  EngagementEvent,
+  PinRecord,
+  SaveRecord,
+  Storage,
+  UserRecord,
+} from '../storage/types.js';
+import { pixieSurfaces } from '../surfaces/pixie-surfaces.js';
+import type { RecommendedPin, Surface, SurfaceRequest } from '../surfaces/types.js';
+import { hashSeed } from '../util/rng.js';
+import type { PixieOptions } from '../walk/pixie.js';
+import type { NodeNote } from './graph-delta.js';
+import { LiveGraph, type GraphSnapshot, type SwapInfo } from './live-graph.js';
+import { Lru } from './lru.js';
+import { userQuery } from './user-queries.js';
+
+export interface EngineConfig {
+  /** cached result lists (per surface, query and graph version) */
+  cacheSize: number;
+  /** results computed per query; pagination stops there */
+  maxResults: number;
+  seed: number;
+  /** recent actions read per user for the home feed and exclude_seen */
+  recentActions: number;
+  /** home feed: most query pins taken from recent actions, and their half-life */
+  homefeedQueryPins: number;
+  homefeedHalfLifeMs: number;
+  /** related boards: at most this many of the board's pins seed the walk */
+  boardQueryPins: number;
+  /** delay between a write and the merge that makes it visible (ms) */
+  mergeDelayMs: number;
+  /** full rebuild from storage every this many ms (0 = never) */
+  rebuildIntervalMs: number;
+  pixie: Partial<PixieOptions>;
+  /** locale bias strength for walks when a request names a locale (1 = off) */
+  localeBias: number;
+}
+
+export const DEFAULT_ENGINE: EngineConfig = {
+  cacheSize: 50_000,
+  maxResults: 200,
+  seed: 1,
+  recentActions: 100,
+  homefeedQueryPins: 20,
+  homefeedHalfLifeMs: 3 * 86_400_000,
+  boardQueryPins: 50,
+  mergeDelayMs: 50,
+  rebuildIntervalMs: 10 * 60_000,
+  pixie: { steps: 20_000, alpha: 0.5, np: 500, nv: 4 },
+  localeBias: 4,
+};
+
+/** Hooks for metrics; every field optional. */
+export interface EngineObserver {
+  walkSteps?(surface: string, steps: number): void;
+  candidates?(source: string, n: number): void;
+  cache?(surface: string, hit: boolean): void;
+  swap?(info: SwapInfo): void;
+}
+
+export interface PageRequest {
+  limit: number;
+  offset: number;
+  /** keep only pins of this locale (and bias the walk towards it) */
+  locale?: string;
+  /** the viewer, for exclude_seen and hidden pins */
+  user?: string;
+  excludeSeen: boolean;
+  explain: boolean;
+}
+
+export interface PageItem {
+  id: string;
+  score: number;
+  sources?: string[];
+  parts?: Record<string, number>;
+}
+
+export interface Page {
+  items: PageItem[];
+  /** offset of the next page, null at the end */
+  nextOffset: number | null;
+  graphVersion: number;
+}
+
+export class NotFoundError extends Error {
+  constructor(
+    readonly kind: string,
+    readonly id: string,
+  ) {
+    super(`unknown ${kind}: ${JSON.stringify(id)}`);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** Surface names the engine routes to; swap one with `engine.setSurface(name, surface)`. */
+export const SURFACES = { related: 'related', homefeed: 'homefeed', relatedBoards: 'related_boards' } as const;
+
+/**
+ * The composition root of the service: storage, the live graph, the surfaces by name and a
+ * result cache. Requests take one graph snapshot and use it from id lookup to the answer.
+ */
+export class Engine {
+  readonly config: EngineConfig;
+  private readonly surfaces = new Map<string, Surface>();
+  private readonly cache: Lru<RecommendedPin[]>;
+  private rebuildTimer: NodeJS.Timeout | null = null;
+
+  private constructor(
+    readonly storage: Storage,
+    readonly live: LiveGraph,
+    config: Partial<EngineConfig>,
+    private readonly observer: EngineObserver,
+  ) {
+    this.config = { ...DEFAULT_ENGINE, ...config, pixie: { ...DEFAULT_ENGINE.pixie, ...config.pixie } };
+    this.cache = new Lru(this.config.cacheSize);
+    for (const s of pixieSurfaces({
+      graph: () => this.live.graph,
+      pixie: this.config.pixie,
+      localeBias: this.config.localeBias,
+      onWalk: (name, steps) => this.observer.walkSteps?.(name, steps),
+    }))
+      this.surfaces.set(s.name, s);
+    live.onSwap = (info) => this.observer.swap?.(info);
+  }
+
+  /** Loads the graph from storage (recovering everything written before) and starts the rebuild timer. */
+  static async open(storage: Storage, config: Partial<EngineConfig> = {}, observer: EngineObserver = {}): Promise<Engine> {
+    const live = await LiveGraph.open(storage, { mergeDelayMs: config.mergeDelayMs ?? DEFAULT_ENGINE.mergeDelayMs });
+    const e = new Engine(storage, live, config, observer);
+    if (e.config.rebuildIntervalMs > 0) {
+      e.rebuildTimer = setInterval(() => void e.live.rebuild().catch(() => undefined), e.config.rebuildIntervalMs);
+      e.rebuildTimer.unref();
+    }
+    return e;
+  }
+
+  /** Replaces the surface for a name (the lead plugs in full pipelines here). */
+  setSurface(name: string, surface: Surface): void {
+    this.surfaces.set(name, surface);
+    this.cache.clear();
+  }
+
+  surface(name: string): Surface {
+    const s = this.surfaces.get(name);
+    if (!s) throw new Error(`no surface named ${JSON.stringify(name)}`);
+    return s;
+  }
+
+  get snapshot(): GraphSnapshot {
+    return this.live.current;
+  }
+
+  async close(): Promise<void> {
+    if (this.rebuildTimer) clearInterval(this.rebuildTimer);
+    await this.live.close();
+  }
+
+  // ---- writes: storage first, then the live graph learns about them ----
+
+  async upsertPins(pins: PinRecord[]): Promise<void> {
+    await this.storage.upsertPins(pins);
+    this.live.note(pins.map((p) => note('pin', p)));
+  }
+
+  async upsertBoards(boards: BoardRecord[]): Promise<void> {
+    await this.storage.upsertBoards(boards);
+    this.live.note(boards.map((b) => note('board', b)));
+  }
+
+  async upsertUsers(users: UserRecord[]): Promise<void> {
+    await this.storage.upsertUsers(users);
+  }
+
+  async addSaves(saves: SaveRecord[]): Promise<number> {
+    const seq = await this.storage.addSaves(saves);
+    if (seq > 0) this.live.markDirty();
+    return seq;
+  }
+
+  async removeSaves(saves: { pin: string; board: string }[]): Promise<number> {
+    const seq = await this.storage.removeSaves(saves);
+    if (seq > 0) this.live.markDirty();
+    return seq;
+  }
+
+  async ingest(events: EngagementEvent[]): Promise<AppendResult> {
+    const r = await this.storage.appendEvents(events);
+    if (r.saveSeq > 0) this.live.markDirty();
+    return r;
+  }
+
+  // ---- reads ----
+
+  /** Makes writes so far visible to the next snapshot (when any are pending). */
+  private async settle(): Promise<void> {
+    if (this.live.isDirty) await this.live.refresh();
+  }
+
+  private async viewerExclusions(user: string | undefined, excludeSeen: boolean): Promise<string[]> {
+    if (!user) return [];
+    const q = userQuery(await this.storage.recentActions(user, this.config.recentActions));
+    return excludeSeen ? q.seen : q.hidden;
+  }
+
+  async relatedPins(pinId: string, r: PageRequest): Promise<Page> {
+    await this.settle();
+    const ex = await this.viewerExclusions(r.user, r.excludeSeen);
+    const snap = this.live.current;
+    const p = snap.graph.pins.get(pinId);
+    if (p < 0) throw new NotFoundError('pin', pinId);
+    return this.run(snap, SURFACES.related, [p], undefined, denseSet(snap.graph, ex, 'pin'), undefined, r);
+  }
+
+  async homefeed(userId: string, r: PageRequest): Promise<Page> {
+    await this.settle();
+    const actions = await this.storage.recentActions(userId, this.config.recentActions);
+    if (actions.length === 0 && !(await this.storage.getUser(userId))) throw new NotFoundError('user', userId);
+    const q = userQuery(actions, { halfLifeMs: this.config.homefeedHalfLifeMs, maxPins: this.config.homefeedQueryPins });
+    const snap = this.live.current;
+    const g = snap.graph;
+    const pins: number[] = [];
+    const weights: number[] = [];
+    for (let i = 0; i < q.pins.length; i++) {
+      const d = g.pins.get(q.pins[i]!);
+      if (d >= 0) {
+        pins.push(d);
+        weights.push(q.weights[i]!);
+      }
+    }
+    const ex = denseSet(g, r.excludeSeen ? q.seen : q.hidden, 'pin');
+    return this.run(snap, SURFACES.homefeed, pins, weights, ex, undefined, { ...r, user: userId });
+  }
+
+  async relatedBoards(boardId: string, r: PageRequest): Promise<Page> {
+    await this.settle();
+    const snap = this.live.current;
+    const g = snap.graph;
+    const b = g.boards.get(boardId);
+    if (b < 0) throw new NotFoundError('board', boardId);
+    const all = g.pinsOf(b);
+    const n = Math.min(all.length, this.config.boardQueryPins);
+    const pins: number[] = [];
+    // evenly spaced pins of the board: deterministic and spread over the board
+    for (let i = 0; i < n; i++) pins.push(all[Math.floor((i * all.length) / n)]!);
+    return this.run(snap, SURFACES.relatedBoards, pins, undefined, undefined, new Set([b]), r);
+  }
+
+  private async run(
+    snap: GraphSnapshot,
+    surfaceName: string,
+    queryPins: number[],
+    queryWeights: number[] | undefined,
+    excludePins: Set<number> | undefined,
+    surfaceExclude: Set<number> | undefined,
+    r: PageRequest,
+  ): Promise<Page> {
+    const g = snap.graph;
+    const boards = surfaceName === SURFACES.relatedBoards;
+    const key = `${surfaceName}|${snap.version}|${r.locale ?? ''}|${queryPins.join(',')}|${queryWeights?.map((w) => w.toFixed(6)).join(',') ?? ''}`;
+    let list = this.cache.get(key);
+    this.observer.cache?.(surfaceName, list !== undefined);
+    if (list === undefined) {
+      const req: SurfaceRequest = {
+        surface: surfaceName,
+        queryPins,
+        limit: this.config.maxResults,
+        seed: (hashSeed(key) ^ this.config.seed) >>> 0,
+        explain: true,
+        now: Date.now(),
+      };
+      if (queryWeights) req.queryWeights = queryWeights;
+      if (r.locale) req.locale = r.locale;
+      if (surfaceExclude) req.exclude = surfaceExclude;
+      // the surface reads the current graph synchronously here, which is snap.graph
+      list = await this.surface(surfaceName).recommend(req);
+      this.cache.set(key, list);
+      if (this.observer.candidates) {
+        const counts = new Map<string, number>();
+        for (const it of list) for (const s of it.sources) counts.set(s, (counts.get(s) ?? 0) + 1);
+        for (const [s, n] of counts) this.observer.candidates(s, n);
+      }
+    }
+    const locCol = boards ? g.meta.boards.locale : g.meta.pins.locale;
+    const filtered: RecommendedPin[] = [];
+    for (const it of list) {
+      if (excludePins?.has(it.pin) && !boards) continue;
+      if (r.locale && categoricalValue(locCol, it.pin) !== r.locale) continue;
+      filtered.push(it);
+    }
+    const page = filtered.slice(r.offset, r.offset + r.limit);
+    const ids = boards ? g.boards : g.pins;
+    const items = page.map((it) => {
+      const out: PageItem = { id: ids.external(it.pin), score: it.score };
+      if (r.explain) {
+        out.sources = it.sources;
+        out.parts = it.parts;
+      }
+      return out;
+    });
+    const next = r.offset + r.limit;
+    return { items, nextOffset: next < filtered.length ? next : null, graphVersion: snap.version };
+  }
+}
+
+function note(kind: 'pin' | 'board', x: { id: string; locale?: string; createdAt?: number }): NodeNote {
+  const n: NodeNote = { kind, id: x.id };
+  if (x.locale !== undefined) n.locale = x.locale;
+  if (x.createdAt !== undefined) n.createdAt = x.createdAt;
+  return n;
+}
+
+function denseSet(g: PinBoardGraph, ids: string[], kind: 'pin' | 'board'): Set<number> | undefined {
+  if (ids.length === 0) return undefined;
+  const m = kind === 'pin' ? g.pins : g.boards;
+  const s = new Set<number>();
+  for (const id of ids) {
+    const d = m.get(id);
+    if (d >= 0) s.add(d);
+  }
+  return s;
+}
