@@ -1,0 +1,151 @@
+/**
+ * GBDT benchmark: scoring throughput (candidate-scores per second, one core) for a forest of
+ * 200 depth-6 trees, training time, and the AUC comparison against python3-xgboost on the same
+ * training data and hyper-parameters when /usr/bin/python3 can import xgboost.
+ *
+ *   node dist/bench/gbdt-bench.js [--rows 200000] [--quick]
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { GbdtModel } from '../src/ranking/gbdt/model.js';
+import { trainGbdt, type GbdtDataset, type GbdtParams } from '../src/ranking/gbdt/train.js';
+import { Tree } from '../src/ranking/gbdt/tree.js';
+import { auc } from '../src/ranking/metrics.js';
+import { simulateEngagement } from '../src/ranking/simulator.js';
+import { buildDataset } from '../src/ranking/dataset.js';
+import { DEFAULT_FEATURES } from '../src/ranking/features.js';
+import { labelConfigFor } from '../src/ranking/labels.js';
+import { Rng } from '../src/util/rng.js';
+
+/** A random complete tree of the given depth (scoring cost does not depend on how it was trained). */
+export function randomTree(rng: Rng, depth: number, nf: number): Tree {
+  const n = (1 << (depth + 1)) - 1;
+  const internal = (1 << depth) - 1;
+  const t = {
+    left: new Int32Array(n).fill(-1),
+    right: new Int32Array(n).fill(-1),
+    feature: new Int32Array(n),
+    threshold: new Float32Array(n),
+    defaultLeft: new Uint8Array(n),
+    value: new Float64Array(n),
+    cover: new Float64Array(n).fill(1),
+  };
+  for (let i = 0; i < internal; i++) {
+    t.left[i] = 2 * i + 1;
+    t.right[i] = 2 * i + 2;
+    t.feature[i] = rng.int(nf);
+    t.threshold[i] = rng.normal();
+    t.defaultLeft[i] = rng.int(2);
+  }
+  for (let i = internal; i < n; i++) t.value[i] = rng.normal() * 0.1;
+  return new Tree(t);
+}
+
+export function scoringBench(trees = 200, depth = 6, nf = 24, rows = 100_000, seconds = 2): number {
+  const rng = new Rng(11);
+  const names = Array.from({ length: nf }, (_, i) => `f${i}`);
+  const model = new GbdtModel('binary:logistic', names, 0, Array.from({ length: trees }, () => randomTree(rng, depth, nf)));
+  const x = Float32Array.from({ length: rows * nf }, () => (rng.next() < 0.02 ? NaN : rng.normal()));
+  const out = new Float64Array(rows);
+  model.predictMargin(x, rows, out); // warm-up / compile
+  let scored = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) {
+    model.predictMargin(x, rows, out);
+    scored += rows;
+  }
+  return scored / ((performance.now() - t0) / 1000);
+}
+
+function hasXgboost(): boolean {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import xgboost'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function writeCsv(path: string, d: GbdtDataset): void {
+  const nf = d.featureNames.length;
+  const lines: string[] = [];
+  for (let r = 0; r < d.rows; r++) {
+    const cells: string[] = [String(d.labels[r]), String(d.weights ? d.weights[r] : 1)];
+    for (let f = 0; f < nf; f++) {
+      const v = d.x[r * nf + f]!;
+      cells.push(v !== v ? '' : String(v));
+    }
+    lines.push(cells.join(','));
+  }
+  writeFileSync(path, lines.join('\n') + '\n');
+}
+
+/** Trains boardwalk and xgboost (hist) with the same parameters, returns both test AUCs. */
+export function aucComparison(train: GbdtDataset, test: GbdtDataset, params: Partial<GbdtParams>): { boardwalk: number; xgboost: number | null; seconds: number; xgbSeconds: number | null } {
+  const res = trainGbdt(train, params);
+  const mine = auc(res.model.predict(test.x, test.rows), test.labels, test.weights);
+  if (!hasXgboost()) return { boardwalk: mine, xgboost: null, seconds: res.seconds, xgbSeconds: null };
+  const dir = mkdtempSync(join(tmpdir(), 'bw-xgb-'));
+  try {
+    writeCsv(join(dir, 'train.csv'), train);
+    writeCsv(join(dir, 'test.csv'), test);
+    // works from bench/ (tsx) and from dist/bench/ (compiled)
+    const script = ['../scripts/xgb-compare.py', '../../scripts/xgb-compare.py']
+      .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+      .find((f) => existsSync(f));
+    if (!script) throw new Error('gbdt bench: scripts/xgb-compare.py not found');
+    const p = { ...params };
+    const out = execFileSync('/usr/bin/python3', [script, dir, JSON.stringify(p)], { encoding: 'utf8' });
+    const xgbSeconds = Number(/seconds=([\d.]+)/.exec(out)?.[1] ?? NaN);
+    const preds = readFileSync(join(dir, 'pred.txt'), 'utf8').trim().split('\n').map(Number);
+    return { boardwalk: mine, xgboost: auc(preds, test.labels, test.weights), seconds: res.seconds, xgbSeconds };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const load = loadavg().map((v) => v.toFixed(2)).join(' ');
+  console.log(`node ${process.version}, load average ${load}`);
+  const rate = scoringBench(200, 6, 24, 100_000, quick ? 1 : 3);
+  console.log(`scoring: 200 trees depth 6, 24 features: ${(rate / 1e6).toFixed(2)}M candidate-scores/s (one core)`);
+
+  // quality: engagement-log data set from the simulator (homefeed, blended labels)
+  const requests = quick ? 1500 : 6000;
+  const log = simulateEngagement({ requests, seed: 5, clients: ['homefeed'] });
+  const all = buildDataset(log.candidates, log.events, { client: 'homefeed', labels: labelConfigFor('homefeed'), features: DEFAULT_FEATURES });
+  const { train, test } = splitHalves(all);
+  const params: Partial<GbdtParams> = { rounds: quick ? 50 : 200, maxDepth: 6, learningRate: 0.1, lambda: 1, minChildWeight: 1, maxBins: 256 };
+  console.log(`quality: ${train.rows} train rows, ${test.rows} test rows, ${train.featureNames.length} features, params ${JSON.stringify(params)}`);
+  const cmp = aucComparison(train, test, params);
+  console.log(`  boardwalk AUC ${cmp.boardwalk.toFixed(4)} (trained in ${cmp.seconds.toFixed(1)} s)`);
+  if (cmp.xgboost === null) console.log('  python3-xgboost not installed (apt-get install -y python3-xgboost): comparison skipped');
+  else {
+    const diff = cmp.boardwalk - cmp.xgboost;
+    console.log(`  xgboost   AUC ${cmp.xgboost.toFixed(4)} (trained in ${cmp.xgbSeconds?.toFixed(1)} s)  difference ${diff >= 0 ? '+' : ''}${diff.toFixed(4)} (${Math.abs(diff) <= 0.005 ? 'within' : 'OUTSIDE'} 0.005)`);
+  }
+}
+
+function splitHalves(d: GbdtDataset): { train: GbdtDataset; test: GbdtDataset } {
+  // split by whole request groups so no request is in both halves
+  const groups = d.groups!;
+  const g = Math.floor((groups.length - 1) * 0.7);
+  const cut = groups[g]!;
+  const nf = d.featureNames.length;
+  const part = (a: number, b: number, ga: number, gb: number): GbdtDataset => ({
+    x: d.x.slice(a * nf, b * nf),
+    rows: b - a,
+    featureNames: d.featureNames,
+    labels: d.labels.slice(a, b),
+    weights: d.weights?.slice(a, b),
+    groups: Uint32Array.from(groups.subarray(ga, gb + 1), (v) => v - a),
+  });
+  return { train: part(0, cut, 0, g), test: part(cut, d.rows, g, groups.length - 1) };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();
