@@ -416,14 +416,17 @@ function decodeStringTable(bytes: Uint8Array, s: SectionInfo): string[] {
   return out;
 }
 
-/** Reads a snapshot file. Throws an Error saying what is wrong (truncated, magic, version, checksum). */
-export function loadSnapshot(path: string, opts: LoadOptions = {}): PinBoardGraph {
-  let buf: Buffer;
+function readSnapshotFile(path: string): Buffer {
   try {
-    buf = readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
     throw new Error(`snapshot: cannot read ${path}: ${(e as Error).message}`);
   }
+}
+
+/** Reads a snapshot file. Throws an Error saying what is wrong (truncated, magic, version, checksum). */
+export function loadSnapshot(path: string, opts: LoadOptions = {}): PinBoardGraph {
+  const buf = readSnapshotFile(path);
   try {
     return deserializeGraph(buf, opts);
   } catch (e) {
@@ -433,5 +436,10 @@ export function loadSnapshot(path: string, opts: LoadOptions = {}): PinBoardGrap
 
 /** Header and section table of a snapshot file (for graph-info). */
 export function inspectSnapshot(path: string, verify = true): SnapshotHeader {
-  return readSnapshotHeader(readFileSync(path), verify);
+  const buf = readSnapshotFile(path);
+  try {
+    return readSnapshotHeader(buf, verify);
+  } catch (e) {
+    throw new Error(`${(e as Error).message} [${path}]`);
+  }
 }

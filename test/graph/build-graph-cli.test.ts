@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Command } from 'commander';
+import { afterAll, describe, expect, it } from 'vitest';
+import { register, runBuildGraph, runGraphInfo } from '../../src/cli/build-graph.js';
+import { loadSnapshot } from '../../src/graph/snapshot.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bw-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, data: string | Buffer): string {
+  const p = join(dir, name);
+  writeFileSync(p, data);
+  return p;
+}
+
+// pin 0 is on boards A B C D (degree 4 -> kept 2 at δ = 0.5); board D mixes two topics
+const EDGES = 'pin,board\n0,A\n0,B\n0,C\n0,D\n1,A\n1,B\n2,A\n2,C\n3,C\n3,E\n5,D\n';
+const META = 'id\ttopic\tlocale\n0\tx\ten\n1\tx\ten\n2\tx\t\n3\tx\t\n5\ty\tfr\n';
+
+describe('build-graph CLI', () => {
+  it('builds, prunes and reports edges kept', async () => {
+    const lines: string[] = [];
+    const out = join(dir, 'g.bwg');
+    const g = await runBuildGraph(
+      [file('e.csv.gz', gzipSync(EDGES))],
+      { out, header: true, pinCol: 'pin', boardCol: 'board', meta: file('m.tsv', META), pruneDelta: 0.5, maxBoardEntropy: 0.5 },
+      (l) => lines.push(l),
+    );
+    expect(lines[0]).toMatch(/^read 11 edge rows from 1 file in/);
+    expect(lines[1]).toBe(`pin metadata: 5 rows from ${join(dir, 'm.tsv')}`);
+    expect(lines[2]).toMatch(/^graph: 5 pins, 5 boards, 11 edges \(0 duplicate rows merged\)/);
+    expect(lines[3]).toMatch(/^pruned: kept 8 of 11 edges \(72\.7%\), 1 pins capped, 1 boards dropped in/);
+    expect(lines[4]).toMatch(/^wrote .*g\.bwg: \d+ B in/);
+    const h = loadSnapshot(out);
+    expect(h.numEdges).toBe(8);
+    expect(Array.from(h.boardsOf(h.pins.get('0'))).map((b) => h.boards.external(b))).toEqual(['A', 'B']);
+    expect(h.meta.pins.topic!.values).toEqual(['', 'x', 'y']);
+    expect(g.numEdges).toBe(8);
+
+    const info: string[] = [];
+    runGraphInfo(out, {}, (l) => info.push(l));
+    expect(info[0]).toMatch(/g\.bwg: boardwalk graph snapshot v1, .*checksum ok/);
+    expect(info[1]).toBe('pins 5 (ids: table), boards 5 (ids: table), edges 8');
+    expect(info).toContain('pin topic: 2 values, known for 5 of 5');
+    expect(info).toContain('pin locale: 2 values, known for 3 of 5');
+    expect(info.some((l) => l.startsWith('  pin.ids'))).toBe(true);
+  });
+
+  it('parses options through commander and rejects bad values', async () => {
+    const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+    register(program);
+    const src = file('plain.tsv', '1\tx\n2\tx\n');
+    const out = join(dir, 'p.bwg');
+    const write = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write; // keep test output quiet
+    try {
+      await program.parseAsync(['node', 'boardwalk', 'build-graph', src, '--out', out, '--pin-col', '1', '--board-col', '0']);
+    } finally {
+      process.stdout.write = write;
+    }
+    const g = loadSnapshot(out);
+    expect(g.pins.toArray()).toEqual(['x']);
+    expect(g.boards.toArray()).toEqual(['1', '2']);
+    await expect(program.parseAsync(['node', 'boardwalk', 'build-graph', src, '--out', out, '--prune-delta', '1.5'])).rejects.toThrow(
+      /delta must be a number in \(0, 1\]/,
+    );
+    await expect(program.parseAsync(['node', 'boardwalk', 'build-graph', src, '--out', out, '--format', 'xml'])).rejects.toThrow(/tsv, csv or jsonl/);
+    await expect(program.parseAsync(['node', 'boardwalk', 'build-graph', src])).rejects.toThrow(/--out/);
+    await expect(runBuildGraph([src], { out, maxBoardEntropy: 1 })).rejects.toThrow('--max-board-entropy needs pin topics');
+    expect(() => runGraphInfo(join(dir, 'none.bwg'))).toThrow(/snapshot: cannot read/);
+  });
+});
