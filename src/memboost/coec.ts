@@ -1,4 +1,4 @@
-import { actionIndex, checkEvent, NUM_ACTIONS, type EngagementEvent } from './events.js';
+import { actionIndex, checkEvent, IGNORED_ACTION, NUM_ACTIONS, type EngagementEvent } from './events.js';
 import { PositionRates } from './rates.js';
 import { MemboostTable } from './table.js';
 
@@ -44,6 +44,10 @@ export class CoecAggregator {
     }
     checkEvent(e, `memboost event ${this.events + this.skipped}`);
     const a = actionIndex(e.action);
+    if (a === IGNORED_ACTION) {
+      this.skipped++;
+      return;
+    }
     const q = e.queryPin;
     const r = e.pin;
     if (q >= PAIR_SHIFT || r >= PAIR_SHIFT) throw new RangeError(`memboost: pin ids must be < ${PAIR_SHIFT}`);

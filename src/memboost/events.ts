@@ -20,9 +20,19 @@ export interface EngagementEvent {
   timestamp: number;
 }
 
-/** Index of an action in MEMBOOST_ACTIONS, -1 for impressions; throws for unknown actions. */
+/** Storage's spellings of the same actions, and actions Memboost ignores. */
+const ALIASES: Record<string, string> = { long_click: 'longclick', closeup: 'closeup' };
+const IGNORED = new Set(['hide']);
+export const IGNORED_ACTION = -2;
+
+/**
+ * Index of an action in MEMBOOST_ACTIONS; -1 for impressions, IGNORED_ACTION (-2) for actions
+ * Memboost does not count (hide); throws for unknown actions.
+ */
 export function actionIndex(action: string): number {
   if (action === 'impression') return -1;
+  if (IGNORED.has(action)) return IGNORED_ACTION;
+  action = ALIASES[action] ?? action;
   const i = (MEMBOOST_ACTIONS as readonly string[]).indexOf(action);
   if (i < 0) throw new Error(`memboost: unknown action ${JSON.stringify(action)} (expected impression, ${MEMBOOST_ACTIONS.join(', ')})`);
   return i;

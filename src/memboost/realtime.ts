@@ -1,5 +1,5 @@
 import type { CounterStore, CounterUpdate } from './counters.js';
-import { actionIndex, checkEvent, NUM_ACTIONS, type EngagementEvent } from './events.js';
+import { actionIndex, checkEvent, IGNORED_ACTION, NUM_ACTIONS, type EngagementEvent } from './events.js';
 import type { PositionRates } from './rates.js';
 import { addRows, EXPECTED_OFFSET, IMPRESSIONS_OFFSET, ROW_WIDTH, tableRow, type MemoryRow } from './row.js';
 import type { MemboostTable } from './table.js';
@@ -29,6 +29,7 @@ export class RealtimeMemboost {
     if (e.surface !== this.surface || e.queryPin === undefined) return null;
     checkEvent(e, 'memboost event');
     const a = actionIndex(e.action);
+    if (a === IGNORED_ACTION) return null;
     const deltas = new Float64Array(ROW_WIDTH);
     if (a < 0) {
       const bucket = this.table.rates.findBucket(e.platform, e.position);

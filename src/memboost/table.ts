@@ -119,7 +119,10 @@ export class MemboostTable {
     if (header.format !== 'boardwalk-memboost-1') throw new Error(`memboost table: unknown snapshot format ${JSON.stringify(header.format)}`);
     const nq = header.queries;
     const np = header.pairs;
-    const copy = buf.slice((4 + hl + 3) & ~3);
+    // a fresh, aligned copy (a Node Buffer's slice is a view into a shared pool)
+    const start = (4 + hl + 3) & ~3;
+    const copy = new Uint8Array(Math.max(0, buf.byteLength - start));
+    copy.set(buf.subarray(start));
     const need = 4 * (nq + nq + 1 + np + np + 2 * np * NUM_ACTIONS);
     if (copy.byteLength < need) throw new Error(`memboost table: snapshot is truncated (${copy.byteLength} of ${need} bytes)`);
     let at = 0;
