@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { GraphBuilder } from '../../src/graph/builder.js';
+import { categoricalValue } from '../../src/graph/metadata.js';
+import { applyDelta } from '../../src/serving/graph-delta.js';
+import { Lru } from '../../src/serving/lru.js';
+import { userQuery } from '../../src/serving/user-queries.js';
+
+function base() {
+  const b = new GraphBuilder();
+  b.addEdge('x', 'B1');
+  b.addEdge('y', 'B1');
+  b.addEdge('y', 'B2');
+  b.setPinMeta('x', { locale: 'en' });
+  return b.build();
+}
+
+describe('applyDelta', () => {
+  it('adds and removes edges, appends new nodes, keeps dense ids of old ones', () => {
+    const g = base();
+    const h = applyDelta(
+      g,
+      [
+        { op: 'add', pin: 'z', board: 'B2' },
+        { op: 'remove', pin: 'y', board: 'B1' },
+        { op: 'add', pin: 'x', board: 'B3' },
+        { op: 'add', pin: 'q', board: 'B3' },
+        { op: 'remove', pin: 'q', board: 'B3' }, // last op wins
+      ],
+      [{ kind: 'pin', id: 'z', locale: 'fr', createdAt: 42 }],
+    );
+    for (const id of ['x', 'y']) expect(h.pins.get(id)).toBe(g.pins.get(id));
+    expect(h.numPins).toBe(4); // x y z q
+    expect(h.numBoards).toBe(3);
+    const edges = (p: string) => [...h.boardsOf(h.pins.get(p))].map((b) => h.boards.external(b)).sort();
+    expect(edges('x')).toEqual(['B1', 'B3']);
+    expect(edges('y')).toEqual(['B2']);
+    expect(edges('z')).toEqual(['B2']);
+    expect(edges('q')).toEqual([]);
+    expect(h.numEdges).toBe(4);
+    expect(categoricalValue(h.meta.pins.locale, h.pins.get('z'))).toBe('fr');
+    expect(categoricalValue(h.meta.pins.locale, h.pins.get('x'))).toBe('en');
+    expect(h.meta.pins.createdAt![h.pins.get('z')]).toBe(42);
+    // the old graph is untouched
+    expect(g.numEdges).toBe(3);
+    expect(applyDelta(g, [], [])).toBe(g);
+  });
+});
+
+describe('userQuery', () => {
+  it('weights actions, decays with age, sums per pin and drops hidden pins', () => {
+    const day = 86_400_000;
+    const q = userQuery(
+      [
+        { pin: 'a', action: 'save', timestamp: 10 * day },
+        { pin: 'b', action: 'click', timestamp: 10 * day },
+        { pin: 'a', action: 'click', timestamp: 7 * day }, // 3 days old: half weight
+        { pin: 'c', action: 'impression', timestamp: 10 * day },
+        { pin: 'd', action: 'closeup', timestamp: 9 * day },
+        { pin: 'd', action: 'hide', timestamp: 10 * day },
+      ],
+      { halfLifeMs: 3 * day },
+    );
+    expect(q.pins).toEqual(['a', 'b']);
+    expect(q.weights[0]).toBeCloseTo(1 + 0.4 * 0.5, 12);
+    expect(q.weights[1]).toBeCloseTo(0.4, 12);
+    expect(q.hidden).toEqual(['d']);
+    expect(q.seen.sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+});
+
+describe('Lru', () => {
+  it('evicts the least recently used entry', () => {
+    const c = new Lru<number>(2);
+    c.set('a', 1);
+    c.set('b', 2);
+    expect(c.get('a')).toBe(1);
+    c.set('c', 3);
+    expect(c.get('b')).toBeUndefined();
+    expect(c.get('a')).toBe(1);
+    expect(c.size).toBe(2);
+    expect(() => new Lru(-1)).toThrow('cache capacity must be an integer >= 0, got -1');
+  });
+});
