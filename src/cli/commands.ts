@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as registerBuildGraph } from './build-graph.js';
 import { register as registerServe } from './serve.js';
+import { register as registerTrainRanker } from './train-ranker.js';
 
 /**
  * Every subcommand lives in its own file under src/cli/ and exports `register(program)`.
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   void program;
   registerBuildGraph(program);
   registerServe(program);
+  registerTrainRanker(program);
 }
