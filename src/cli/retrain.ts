@@ -1,0 +1,114 @@
+import type { Command } from 'commander';
+import { loadDataset } from '../eval/datasets.js';
+import { resolveRetrainConfig, runRetrain, runScheduled, type RetrainConfig } from '../jobs/retrain.js';
+import { EvalDatasetSource, JsonlEngagementSource, type EngagementSource } from '../retrieval/engagements.js';
+import { ModelStore } from '../retrieval/model-store.js';
+
+interface RetrainFlags {
+  store?: string;
+  config?: string;
+  events?: string;
+  dataset?: string;
+  data?: string;
+  epochs?: string;
+  dim?: string;
+  batch?: string;
+  lr?: string;
+  seed?: string;
+  keep?: string;
+  every?: string;
+  runs?: string;
+  force?: boolean;
+  list?: boolean;
+  rollback?: string;
+  json?: boolean;
+}
+
+function int(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`--${name} must be an integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function num(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('retrain')
+    .description('train the two-tower retrieval model, validate it against the serving version and publish towers + index if it passes')
+    .option('--store <dir>', 'model store directory (default models/two-tower)')
+    .option('--config <file>', 'JSON retrain config (see docs/retrieval.md)')
+    .option('--events <file>', 'engagement events, JSONL {user, pin, timestamp, action} (.gz ok)')
+    .option('--dataset <name>', 'train on an eval data set (citeulike-a, lastfm) instead')
+    .option('--data <dir>', 'eval data directory')
+    .option('--epochs <n>', 'training epochs')
+    .option('--dim <n>', 'embedding width')
+    .option('--batch <n>', 'batch size')
+    .option('--lr <x>', 'Adam learning rate')
+    .option('--seed <n>', 'random seed')
+    .option('--keep <n>', 'versions kept for rollback')
+    .option('--every <minutes>', 'repeat on this schedule (overrides scheduleMinutes)')
+    .option('--runs <n>', 'with a schedule: stop after this many runs')
+    .option('--force', 'publish even when the gate fails')
+    .option('--list', 'list stored versions and exit')
+    .option('--rollback <version>', 'make a kept version current and exit')
+    .option('--json', 'print the report as JSON')
+    .action(async (f: RetrainFlags) => {
+      const train: RetrainConfig['train'] = {};
+      const e = int(f.epochs, 'epochs');
+      if (e !== undefined) train.epochs = e;
+      const b = int(f.batch, 'batch');
+      if (b !== undefined) train.batchSize = b;
+      const lr = num(f.lr, 'lr');
+      if (lr !== undefined) train.learningRate = lr;
+      const seed = int(f.seed, 'seed');
+      if (seed !== undefined) train.seed = seed;
+      const model: RetrainConfig['model'] = {};
+      const dim = int(f.dim, 'dim');
+      if (dim !== undefined) model.dim = dim;
+      const over: Partial<RetrainConfig> = { train, model };
+      if (f.store) over.store = f.store;
+      const keep = int(f.keep, 'keep');
+      if (keep !== undefined) over.keep = keep;
+      const every = num(f.every, 'every');
+      if (every !== undefined) over.scheduleMinutes = every;
+      if (f.force) over.force = true;
+      const config = resolveRetrainConfig(f.config, over);
+      const store = new ModelStore(config.store, config.keep);
+
+      if (f.list) {
+        const cur = store.current();
+        for (const v of store.versions()) {
+          const m = store.manifest(v);
+          process.stdout.write(`${v === cur ? '*' : ' '} ${v}  ${m.name}  ${m.publishedAt}  ${JSON.stringify(m.metrics ?? {})}\n`);
+        }
+        return;
+      }
+      if (f.rollback) {
+        store.setCurrent(f.rollback);
+        process.stdout.write(`current version is now ${f.rollback}\n`);
+        return;
+      }
+      if (!!f.events === !!f.dataset) throw new Error('retrain: give exactly one of --events FILE or --dataset NAME');
+      const makeSource = (): EngagementSource => (f.events ? new JsonlEngagementSource(f.events) : new EvalDatasetSource(loadDataset(f.dataset!, f.data)));
+      const log = (m: string): void => void process.stderr.write(m + '\n');
+      const print = (r: unknown): void => void process.stdout.write((f.json ? JSON.stringify(r) : JSON.stringify(r, null, 2)) + '\n');
+      if (config.scheduleMinutes > 0) {
+        const ac = new AbortController();
+        const stop = (): void => ac.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        const runs = int(f.runs, 'runs');
+        const reports = await runScheduled(makeSource, config, { signal: ac.signal, log, ...(runs !== undefined ? { maxRuns: runs } : {}) });
+        for (const r of reports) print(r);
+        return;
+      }
+      print(await runRetrain(makeSource(), config, log));
+    });
+}
