@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerRetrain } from './retrain.js';
 import { register as registerBuildGraph } from './build-graph.js';
 import { register as registerServe } from './serve.js';
 import { register as registerTrainRanker } from './train-ranker.js';
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerBuildGraph(program);
   registerServe(program);
   registerTrainRanker(program);
+  registerRetrain(program);
 }
