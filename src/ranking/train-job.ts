@@ -15,6 +15,9 @@ export interface RankerMetrics {
   auc: number;
 }
 
+/** fixed salt of the request-hash split (see trainRanker) */
+export const SPLIT_SALT = 0x5eed;
+
 export const PRIMARY_METRIC: keyof RankerMetrics = 'ndcg@10';
 
 export function scoreMetrics(scores: Float64Array, test: RankingDataset): RankerMetrics {
@@ -106,7 +109,9 @@ export function trainRanker(o: TrainRankerOptions): TrainRankerReport {
   const seed = o.seed ?? 1;
   const shares = { valid: o.validShare ?? 0.15, test: o.testShare ?? 0.15 };
   const all = buildDataset(o.records, o.events, { client: o.client, labels, features });
-  const { train, valid, test } = splitByRequest(all, shares, seed);
+  // the split ignores the seed on purpose: the same request always lands in the same part, so a
+  // current model is never evaluated on requests it was trained on
+  const { train, valid, test } = splitByRequest(all, shares, SPLIT_SALT);
   if (train.rows === 0 || test.rows === 0) {
     throw new Error(`train-ranker: client '${o.client}' has too few requests to split (${all.requestIds.length})`);
   }
@@ -121,7 +126,7 @@ export function trainRanker(o: TrainRankerOptions): TrainRankerReport {
   if (curModel) {
     // the current model may use other features: rebuild the same test requests with its list
     const curAll = buildDataset(o.records, o.events, { client: o.client, labels, features: curModel.featureNames });
-    current = modelMetrics(curModel, splitByRequest(curAll, shares, seed).test);
+    current = modelMetrics(curModel, splitByRequest(curAll, shares, SPLIT_SALT).test);
   }
   let visitOrder: RankerMetrics | null = null;
   if (features.includes('visits')) visitOrder = visitOrderMetrics(test);
