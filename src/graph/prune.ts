@@ -260,8 +260,9 @@ function mix32(x: number): number {
  *
  * Each board keeps, per hash function, its smallest and second-smallest pin hash and the pin
  * that gave the smallest; dropping p from a board's set is then O(1) (take the second when p
- * was the argmin). Building the sketches costs O(E·k); scoring a pin of degree d costs O(d·k)
- * with a small typed-array hash table, so it scales to large graphs. The estimate is exact for
+ * was the argmin). Building the sketches costs O((P+E)·k) time and 12·k bytes per board plus
+ * 4·k per pin; scoring a pin of degree d costs O(d·k) with small typed-array hash tables, so
+ * it scales to large graphs. The estimate is exact for
  * identical and disjoint pin sets.
  */
 export function overlapSimilarity(opts: { hashes?: number; seed?: number } = {}): SimilarityFactory {
@@ -270,9 +271,18 @@ export function overlapSimilarity(opts: { hashes?: number; seed?: number } = {})
   const seed = opts.seed ?? 1;
   return (graph) => {
     const nb = graph.numBoards;
+    const np = graph.numPins;
     const rng = new Rng(seed);
     const salt = new Uint32Array(k);
     for (let j = 0; j < k; j++) salt[j] = rng.nextU32();
+    // k hashes per pin, computed once (not once per edge); NONE is reserved for "empty"
+    const ph = new Uint32Array(np * k);
+    for (let q = 0; q < np; q++) {
+      for (let j = 0; j < k; j++) {
+        const h = mix32(q ^ salt[j]!);
+        ph[q * k + j] = h === NONE ? NONE - 1 : h;
+      }
+    }
     const min1 = new Uint32Array(nb * k).fill(NONE);
     const min2 = new Uint32Array(nb * k).fill(NONE);
     const arg = new Uint32Array(nb * k);
@@ -282,9 +292,9 @@ export function overlapSimilarity(opts: { hashes?: number; seed?: number } = {})
       const end = boardOffsets[b + 1]!;
       for (let i = boardOffsets[b]!; i < end; i++) {
         const q = boardAdj[i]!;
+        const qb = q * k;
         for (let j = 0; j < k; j++) {
-          let h = mix32(q ^ salt[j]!);
-          if (h === NONE) h = NONE - 1;
+          const h = ph[qb + j]!;
           const s = base + j;
           if (h < min1[s]!) {
             min2[s] = min1[s]!;
@@ -294,46 +304,57 @@ export function overlapSimilarity(opts: { hashes?: number; seed?: number } = {})
         }
       }
     }
-    // open-addressing counts of equal sketch values among one pin's boards, cleared by stamp
-    let cap = 16;
-    while (cap < 2 * graph.maxPinDegree()) cap *= 2;
-    const mask = cap - 1;
-    const keys = new Uint32Array(cap);
-    const counts = new Uint32Array(cap);
-    const stamps = new Uint32Array(cap);
-    const vals = new Uint32Array(Math.max(1, graph.maxPinDegree()));
+    // Per pin: one open-addressing table per hash function (k tables of `cap` slots) counting
+    // equal sketch values among the pin's boards; cleared by bumping `stamp`.
+    const maxDeg = Math.max(1, graph.maxPinDegree());
+    let maxCap = 16;
+    while (maxCap < 2 * maxDeg) maxCap *= 2;
+    const keys = new Uint32Array(k * maxCap);
+    const counts = new Uint32Array(k * maxCap);
+    const stamps = new Uint32Array(k * maxCap);
+    const slots = new Uint32Array(maxDeg * k); // table slot of (board i, hash j), or NONE
     let stamp = 0;
-    const slotOf = (v: number): number => {
-      let i = mix32(v) & mask;
-      while (stamps[i] === stamp && keys[i] !== v) i = (i + 1) & mask;
-      return i;
-    };
     return (pin, boards, scores) => {
       const d = boards.length;
-      for (let j = 0; j < k; j++) {
-        if (stamp === NONE) {
-          stamps.fill(0);
-          stamp = 0;
-        }
-        stamp++;
-        for (let i = 0; i < d; i++) {
-          const s = boards[i]! * k + j;
-          const v = arg[s] === pin ? min2[s]! : min1[s]!;
-          vals[i] = v;
-          if (v === NONE) continue; // the board has no pin besides p
-          const t = slotOf(v);
+      let cap = 16;
+      while (cap < 2 * d) cap *= 2;
+      const mask = cap - 1;
+      if (stamp === NONE) {
+        stamps.fill(0);
+        stamp = 0;
+      }
+      stamp++;
+      for (let i = 0; i < d; i++) {
+        const base = boards[i]! * k;
+        const out = i * k;
+        for (let j = 0; j < k; j++) {
+          const s = base + j;
+          const v = arg[s] === pin ? min2[s]! : min1[s]!; // the board's sketch without p
+          if (v === NONE) {
+            slots[out + j] = NONE; // the board has no pin besides p
+            continue;
+          }
+          const off = j * cap;
+          let t = v & mask; // v is already a hash
+          while (stamps[off + t] === stamp && keys[off + t] !== v) t = (t + 1) & mask;
+          t += off;
           if (stamps[t] !== stamp) {
             stamps[t] = stamp;
             keys[t] = v;
             counts[t] = 1;
           } else counts[t]!++;
-        }
-        for (let i = 0; i < d; i++) {
-          const v = vals[i]!;
-          if (v !== NONE) scores[i]! += counts[slotOf(v)]! - 1;
+          slots[out + j] = t;
         }
       }
-      for (let i = 0; i < d; i++) scores[i]! /= k;
+      for (let i = 0; i < d; i++) {
+        const out = i * k;
+        let sum = 0;
+        for (let j = 0; j < k; j++) {
+          const t = slots[out + j]!;
+          if (t !== NONE) sum += counts[t]! - 1;
+        }
+        scores[i] = sum / k;
+      }
     };
   };
 }
