@@ -1,5 +1,5 @@
-import { hashSeed } from '../util/rng.js';
 import { FeatureExtractor } from './features.js';
+import { unitHash } from './hash.js';
 import type { GbdtDataset } from './gbdt/train.js';
 import { labelOf, type LabelConfig } from './labels.js';
 import type { CandidateLogRecord, EngagementEvent } from './logging.js';
@@ -153,7 +153,7 @@ export function splitByRequest(
 ): { train: RankingDataset; valid: RankingDataset; test: RankingDataset } {
   const { valid, test } = fractions;
   if (!(valid >= 0 && test >= 0 && valid + test < 1)) throw new Error('split: valid + test must be in [0, 1)');
-  const u = d.requestIds.map((id) => hashSeed(id, (0x9e3779b9 ^ seed) >>> 0) / 4294967296);
+  const u = d.requestIds.map((id) => unitHash(id, seed));
   return {
     test: selectGroups(d, (g) => u[g]! < test),
     valid: selectGroups(d, (g) => u[g]! >= test && u[g]! < test + valid),

@@ -1,4 +1,5 @@
 import { Rng, hashSeed } from '../util/rng.js';
+import { unitHash } from './hash.js';
 
 /**
  * A small, configurable share of traffic served in random order, so that the training data
@@ -15,7 +16,7 @@ export class ExplorationPolicy {
 
   isRandomized(requestId: string): boolean {
     if (this.share <= 0) return false;
-    return hashSeed(requestId, (0x811c9dc5 ^ this.seed) >>> 0) / 4294967296 < this.share;
+    return unitHash(requestId, this.seed) < this.share;
   }
 
   /**
