@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerPinnerSage } from './pinnersage.js';
 import { register as registerRetrain } from './retrain.js';
 import { register as registerBuildGraph } from './build-graph.js';
 import { register as registerServe } from './serve.js';
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerServe(program);
   registerTrainRanker(program);
   registerRetrain(program);
+  registerPinnerSage(program);
 }

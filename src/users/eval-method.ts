@@ -89,6 +89,12 @@ abstract class UserEmbeddingMethod extends ParamMethod {
     this.actions = pseudoActions(ds, this.p['windowDays']!);
   }
 
+  /** the item embeddings in use (after prepare) */
+  embeddings(): EmbeddingTable {
+    if (!this.emb) throw new Error(`${this.name}: prepare() first`);
+    return this.emb;
+  }
+
   protected opts(): PinnerSageOptions {
     return { windowDays: this.p['windowDays']!, maxActions: this.p['maxActions']!, lambdaPerDay: this.p['lambda']!, maxCost: this.p['maxCost']! };
   }
@@ -184,4 +190,75 @@ export class PinnerSageMethod extends UserEmbeddingMethod {
     for (const u of users) s += this.profile(u).clusters.length;
     return users.length === 0 ? 0 : s / users.length;
   }
+}
+
+export interface PinnerSageComparison {
+  dataset: string;
+  users: number;
+  params: Params;
+  single: { hr: number; ndcg: number; recall100?: number };
+  pinnersage: { hr: number; ndcg: number; recall100?: number; clustersPerUser: number };
+  seconds: number;
+}
+
+/**
+ * Single-embedding retrieval vs PinnerSage on one set: HR@10 / NDCG@10 over the listed
+ * negatives (max cosine over the sampled medoids vs cosine to the mean vector), and, with
+ * `recall`, recall@100 of full-catalogue retrieval from an HNSW index over the item embeddings.
+ */
+export function comparePinnerSage(
+  ds: EvalDataset,
+  options: { params?: Params; users?: Uint32Array; recall?: boolean; seed?: number; index?: (emb: EmbeddingTable) => NeighbourIndex } = {},
+): PinnerSageComparison {
+  const t0 = performance.now();
+  const single = new SingleEmbeddingMethod({ params: options.params, seed: options.seed });
+  const ps = new PinnerSageMethod({ params: options.params, seed: options.seed });
+  single.prepare(ds);
+  ps.prepare(ds);
+  const users = options.users ?? evalUsersOf(ds);
+  const a = rankMetrics(ds, single, users);
+  const b = rankMetrics(ds, ps, users);
+  const out: PinnerSageComparison = {
+    dataset: ds.name,
+    users: users.length,
+    params: ps.params(),
+    single: a,
+    pinnersage: { ...b, clustersPerUser: ps.meanClusters(users) },
+    seconds: 0,
+  };
+  if (options.recall) {
+    if (!options.index) throw new Error('pinnersage eval: recall needs an index factory');
+    const idx = options.index(single.embeddings());
+    out.single.recall100 = single.recallAt(idx, users, 100);
+    out.pinnersage.recall100 = ps.recallAt(idx, users, 100);
+  }
+  out.seconds = (performance.now() - t0) / 1000;
+  return out;
+}
+
+function evalUsersOf(ds: EvalDataset): Uint32Array {
+  const out: number[] = [];
+  for (let u = 0; u < ds.numUsers; u++) if (ds.heldOut[u]! >= 0) out.push(u);
+  return Uint32Array.from(out);
+}
+
+/** HR@10 / NDCG@10 with pessimistic ties (same protocol as src/eval/runner.ts). */
+function rankMetrics(ds: EvalDataset, m: UserEmbeddingMethod, users: Uint32Array): { hr: number; ndcg: number } {
+  let hits = 0;
+  let gain = 0;
+  for (const u of users) {
+    const negs = ds.negatives.subarray(ds.negOffsets[u]!, ds.negOffsets[u + 1]!);
+    const items = new Uint32Array(negs.length + 1);
+    items[0] = ds.heldOut[u]!;
+    items.set(negs, 1);
+    const s = new Float64Array(items.length);
+    m.scoreUser(u, items, s);
+    let rank = 0;
+    for (let i = 1; i < s.length; i++) if (s[i]! >= s[0]!) rank++;
+    if (rank < 10) {
+      hits++;
+      gain += 1 / Math.log2(rank + 2);
+    }
+  }
+  return { hr: hits / Math.max(1, users.length), ndcg: gain / Math.max(1, users.length) };
 }
