@@ -155,7 +155,7 @@ export class TwoTowerModel {
   }
 
   /**
-   * Pin tower. Writes the (normalised) pin embedding into out and returns the pre-norm length.
+   * Pin tower. Writes the (normalised) pin embedding into out and returns its pre-norm length (0 = no information).
    * A pin outside the trained range uses only its features; with neither, the output is zero.
    */
   pinEmbedding(pin: number, features: Float32Array | undefined, out: Float32Array): number {
@@ -171,7 +171,7 @@ export class TwoTowerModel {
       checkLen(features, c.pinFeatureDim, 'pin features');
       addProjection(this.params.pinFeatW, features, d, out);
     }
-    return c.normalize ? normalizeInPlace(out) : 1;
+    return c.normalize ? normalizeInPlace(out) : norm(out);
   }
 
   /** User tower. Writes the (normalised) user embedding into out and returns the pre-norm length. */
@@ -209,7 +209,7 @@ export class TwoTowerModel {
       checkLen(input.interest, c.interestDim, 'interest embedding');
       addProjection(this.params.interestW, input.interest, d, out);
     }
-    return c.normalize ? normalizeInPlace(out) : 1;
+    return c.normalize ? normalizeInPlace(out) : norm(out);
   }
 
   /** Precomputes pin-tower embeddings for pins 0..numPins-1 (row-major numPins x dim). */
@@ -303,6 +303,12 @@ export function normalizeInPlace(v: Float32Array): number {
     for (let k = 0; k < v.length; k++) v[k]! *= inv;
   }
   return n;
+}
+
+export function norm(v: Float32Array): number {
+  let s = 0;
+  for (let k = 0; k < v.length; k++) s += v[k]! * v[k]!;
+  return Math.sqrt(s);
 }
 
 export function dot(a: Float32Array, b: Float32Array, bOffset = 0): number {
