@@ -239,12 +239,11 @@ export function evaluateFreshness(ds: EvalDataset, options: Partial<FreshnessEva
     const others = freshIdx.filter((i) => srcRank[cand[i]!]! < 0);
     const freshByIdx = new Map(regular.map((p) => [p.pin, p]));
     const freshList = [...proposed, ...others].map((i) => freshByIdx.get(i)!);
-    const regularOnly = regular.filter((p) => !p.fresh);
 
     base.add(rankOf(regular), o.k, regular, heldFresh);
-    const rl = ratioBlend(regularOnly, freshList, o.ratioEvery, n);
+    const rl = ratioBlend(regular, freshList, o.ratioEvery, n);
     ratio.add(rankOf(rl), o.k, rl, heldFresh);
-    const fl = floorBlend(regularOnly, freshByRanker(regular), { topK: o.k, minShare: o.floorShare, limit: n });
+    const fl = floorBlend(regular, freshByRanker(regular), { topK: o.k, minShare: o.floorShare, limit: n });
     floor.add(rankOf(fl), o.k, fl, heldFresh);
 
     // full catalogue: Pixie's top K (train items excluded) before and after blending
@@ -254,10 +253,9 @@ export function evaluateFreshness(ds: EvalDataset, options: Partial<FreshnessEva
       if (!exclude.has(it)) catRegular.push({ pin: it, score: r.scores[i]!, sources: ['pixie'], parts: {}, fresh: isFresh[it] === 1 });
     }
     const catFresh: RecommendedPin[] = srcList.map((it) => ({ pin: it, score: walker.score(it), sources: ['fresh'], parts: {}, fresh: true }));
-    const catReg = catRegular.filter((p) => !p.fresh);
     base.cat += freshShare(catRegular, o.k);
-    ratio.cat += freshShare(ratioBlend(catReg, catFresh, o.ratioEvery, o.k), o.k);
-    floor.cat += freshShare(floorBlend(catReg, [...catRegular.filter((p) => p.fresh), ...catFresh], { topK: o.k, minShare: o.floorShare, limit: o.k }), o.k);
+    ratio.cat += freshShare(ratioBlend(catRegular, catFresh, o.ratioEvery, o.k), o.k);
+    floor.cat += freshShare(floorBlend(catRegular, [...catRegular.filter((p) => p.fresh), ...catFresh], { topK: o.k, minShare: o.floorShare, limit: o.k }), o.k);
     base.catN++;
     ratio.catN++;
     floor.catN++;
