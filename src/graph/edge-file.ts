@@ -89,6 +89,56 @@ export async function* readLines(path: string): AsyncGenerator<string> {
   if (failure) throw new TextFileError(path, 0, `read failed: ${(failure as Error).message}`);
 }
 
+/**
+ * Calls `onLine` for each line of a text file (gunzipped when it is gzip). Synchronous per-line
+ * callbacks on readline's 'line' event avoid a promise per line. If `onLine` throws, reading
+ * stops and the promise rejects with that error.
+ */
+export function forEachLine(path: string, onLine: (line: string) => void): Promise<void> {
+  let gz: boolean;
+  try {
+    gz = isGzipFile(path);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return new Promise<void>((resolve, reject) => {
+    const file = createReadStream(path, { highWaterMark: 1 << 20 });
+    const source: Readable = gz ? file.pipe(createGunzip()) : file;
+    const rl = createInterface({ input: source, crlfDelay: Infinity });
+    let failure: unknown = null;
+    let readError = false;
+    const stop = (): void => {
+      rl.close();
+      file.destroy();
+      if (gz) source.destroy();
+    };
+    const onError = (e: Error): void => {
+      if (failure === null) {
+        failure = e;
+        readError = true;
+      }
+      stop();
+    };
+    rl.on('error', onError);
+    file.on('error', onError);
+    if (gz) source.on('error', onError);
+    rl.on('line', (line) => {
+      if (failure !== null) return; // lines already buffered after a stop
+      try {
+        onLine(line);
+      } catch (e) {
+        failure = e;
+        stop();
+      }
+    });
+    rl.on('close', () => {
+      if (failure === null) resolve();
+      else if (readError) reject(new TextFileError(path, 0, `read failed: ${(failure as Error).message}`));
+      else reject(failure);
+    });
+  });
+}
+
 /** Format from the file name, ignoring a trailing .gz. */
 export function formatFromName(path: string): TextFormat {
   const name = path.toLowerCase().replace(/\.gz$/, '');
@@ -187,11 +237,11 @@ export async function forEachRecord(
   let pending = ''; // CSV record continued over lines
   let pendingStart = 0;
   let headerDone = format === 'jsonl' || !opts.header;
-  for await (const raw of readLines(path)) {
+  await forEachLine(path, (raw) => {
     lineNo++;
     if (format === 'jsonl') {
       const line = raw.trim();
-      if (line === '') continue;
+      if (line === '') return;
       let obj: unknown;
       try {
         obj = JSON.parse(line);
@@ -201,7 +251,7 @@ export async function forEachRecord(
       extractJson(obj, columns, values, path, lineNo);
       records++;
       call(lineNo);
-      continue;
+      return;
     }
 
     let fields: string[];
@@ -217,21 +267,21 @@ export async function forEachRecord(
       }
       if (parsed === null) {
         pending = text;
-        continue;
+        return;
       }
       pending = '';
       recordLine = pendingStart;
-      if (text === '') continue;
+      if (text === '') return;
       fields = parsed;
     } else {
-      if (raw === '') continue;
+      if (raw === '') return;
       fields = raw.split(delimiter);
     }
 
     if (!headerDone) {
       headerDone = true;
       indices = resolveHeader(fields, columns, path, recordLine);
-      continue;
+      return;
     }
     const idx = indices!;
     for (let k = 0; k < idx.length; k++) {
@@ -240,7 +290,7 @@ export async function forEachRecord(
     }
     records++;
     call(recordLine);
-  }
+  });
   if (pending !== '') throw new TextFileError(path, pendingStart, 'bad CSV: quoted field not closed before end of file');
   return records;
 }
