@@ -13,6 +13,8 @@ export interface ServerConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** log one line per request (pino) */
   requestLogging: boolean;
+  /** processes serving the API (node cluster); each holds its own graph and cache */
+  workers: number;
   /** most events in one POST /v1/events */
   maxEventBatch: number;
   bodyLimitBytes: number;
@@ -25,6 +27,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   port: 8080,
   logLevel: 'info',
   requestLogging: false,
+  workers: 1,
   maxEventBatch: 10_000,
   bodyLimitBytes: 32 * 1024 * 1024,
   storage: DEFAULT_STORAGE,
@@ -38,6 +41,7 @@ const FileSchema = z.strictObject({
   port: int(0, 65535).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   requestLogging: z.boolean().optional(),
+  workers: int(1, 256).optional(),
   maxEventBatch: int(1, 1_000_000).optional(),
   bodyLimitBytes: int(1024).optional(),
   storage: z
@@ -63,6 +67,7 @@ const FileSchema = z.strictObject({
       boardQueryPins: int(1, 10_000).optional(),
       mergeDelayMs: int(0).optional(),
       rebuildIntervalMs: int(0).optional(),
+      pollIntervalMs: int(0).optional(),
       localeBias: z.number().min(1).optional(),
       pixie: z
         .strictObject({
@@ -86,6 +91,7 @@ export const ENV_VARS: Record<string, { path: string; type: 'string' | 'int' | '
   BOARDWALK_PORT: { path: 'port', type: 'int' },
   BOARDWALK_LOG_LEVEL: { path: 'logLevel', type: 'string' },
   BOARDWALK_REQUEST_LOGGING: { path: 'requestLogging', type: 'bool' },
+  BOARDWALK_WORKERS: { path: 'workers', type: 'int' },
   BOARDWALK_MAX_EVENT_BATCH: { path: 'maxEventBatch', type: 'int' },
   BOARDWALK_STORAGE: { path: 'storage.kind', type: 'string' },
   BOARDWALK_DATA_DIR: { path: 'storage.dataDir', type: 'string' },
@@ -99,6 +105,7 @@ export const ENV_VARS: Record<string, { path: string; type: 'string' | 'int' | '
   BOARDWALK_SEED: { path: 'engine.seed', type: 'int' },
   BOARDWALK_MERGE_DELAY_MS: { path: 'engine.mergeDelayMs', type: 'int' },
   BOARDWALK_REBUILD_INTERVAL_MS: { path: 'engine.rebuildIntervalMs', type: 'int' },
+  BOARDWALK_POLL_INTERVAL_MS: { path: 'engine.pollIntervalMs', type: 'int' },
   BOARDWALK_PIXIE_STEPS: { path: 'engine.pixie.steps', type: 'int' },
 };
 

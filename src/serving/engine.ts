@@ -35,6 +35,8 @@ export interface EngineConfig {
   mergeDelayMs: number;
   /** full rebuild from storage every this many ms (0 = never) */
   rebuildIntervalMs: number;
+  /** look for saves written by other processes every this many ms (0 = never) */
+  pollIntervalMs: number;
   pixie: Partial<PixieOptions>;
   /** locale bias strength for walks when a request names a locale (1 = off) */
   localeBias: number;
@@ -50,6 +52,7 @@ export const DEFAULT_ENGINE: EngineConfig = {
   boardQueryPins: 50,
   mergeDelayMs: 50,
   rebuildIntervalMs: 10 * 60_000,
+  pollIntervalMs: 1000,
   pixie: { steps: 20_000, alpha: 0.5, np: 500, nv: 4 },
   localeBias: 4,
 };
@@ -102,13 +105,17 @@ export const SURFACES = { related: 'related', homefeed: 'homefeed', relatedBoard
 
 /**
  * The composition root of the service: storage, the live graph, the surfaces by name and a
- * result cache. Requests take one graph snapshot and use it from id lookup to the answer.
+ * result cache. Requests take one graph snapshot and use it from id lookup to the answer;
+ * a surface gets that graph from `engine.graphForSurface()`, read synchronously at the start
+ * of its `recommend` call.
  */
 export class Engine {
   readonly config: EngineConfig;
   private readonly surfaces = new Map<string, Surface>();
   private readonly cache: Lru<RecommendedPin[]>;
   private rebuildTimer: NodeJS.Timeout | null = null;
+  /** the graph of the request whose surface call is starting (see `run`) */
+  private requestGraph: PinBoardGraph | null = null;
 
   private constructor(
     readonly storage: Storage,
@@ -119,7 +126,7 @@ export class Engine {
     this.config = { ...DEFAULT_ENGINE, ...config, pixie: { ...DEFAULT_ENGINE.pixie, ...config.pixie } };
     this.cache = new Lru(this.config.cacheSize);
     for (const s of pixieSurfaces({
-      graph: () => this.live.graph,
+      graph: () => this.requestGraph ?? this.live.graph,
       pixie: this.config.pixie,
       localeBias: this.config.localeBias,
       onWalk: (name, steps) => this.observer.walkSteps?.(name, steps),
@@ -130,7 +137,10 @@ export class Engine {
 
   /** Loads the graph from storage (recovering everything written before) and starts the rebuild timer. */
   static async open(storage: Storage, config: Partial<EngineConfig> = {}, observer: EngineObserver = {}): Promise<Engine> {
-    const live = await LiveGraph.open(storage, { mergeDelayMs: config.mergeDelayMs ?? DEFAULT_ENGINE.mergeDelayMs });
+    const live = await LiveGraph.open(storage, {
+      mergeDelayMs: config.mergeDelayMs ?? DEFAULT_ENGINE.mergeDelayMs,
+      pollIntervalMs: config.pollIntervalMs ?? DEFAULT_ENGINE.pollIntervalMs,
+    });
     const e = new Engine(storage, live, config, observer);
     if (e.config.rebuildIntervalMs > 0) {
       e.rebuildTimer = setInterval(() => void e.live.rebuild().catch(() => undefined), e.config.rebuildIntervalMs);
@@ -149,6 +159,11 @@ export class Engine {
     const s = this.surfaces.get(name);
     if (!s) throw new Error(`no surface named ${JSON.stringify(name)}`);
     return s;
+  }
+
+  /** The graph a surface must use: the calling request's snapshot (or the current one). */
+  graphForSurface(): PinBoardGraph {
+    return this.requestGraph ?? this.live.graph;
   }
 
   get snapshot(): GraphSnapshot {
@@ -201,6 +216,24 @@ export class Engine {
     if (this.live.isDirty) await this.live.refresh();
   }
 
+  /**
+   * The snapshot and the dense id of a pin or board. An id the graph lacks but storage has
+   * (written by another process since the last merge) is merged in first.
+   */
+  private async resolve(kind: 'pin' | 'board', id: string): Promise<{ snap: GraphSnapshot; dense: number }> {
+    let snap = this.live.current;
+    let d = (kind === 'pin' ? snap.graph.pins : snap.graph.boards).get(id);
+    if (d >= 0) return { snap, dense: d };
+    const rec = kind === 'pin' ? await this.storage.getPin(id) : await this.storage.getBoard(id);
+    if (!rec) throw new NotFoundError(kind, id);
+    this.live.note([note(kind, rec)]);
+    await this.live.refresh();
+    snap = this.live.current;
+    d = (kind === 'pin' ? snap.graph.pins : snap.graph.boards).get(id);
+    if (d < 0) throw new NotFoundError(kind, id);
+    return { snap, dense: d };
+  }
+
   private async viewerExclusions(user: string | undefined, excludeSeen: boolean): Promise<string[]> {
     if (!user) return [];
     const q = userQuery(await this.storage.recentActions(user, this.config.recentActions));
@@ -210,9 +243,7 @@ export class Engine {
   async relatedPins(pinId: string, r: PageRequest): Promise<Page> {
     await this.settle();
     const ex = await this.viewerExclusions(r.user, r.excludeSeen);
-    const snap = this.live.current;
-    const p = snap.graph.pins.get(pinId);
-    if (p < 0) throw new NotFoundError('pin', pinId);
+    const { snap, dense: p } = await this.resolve('pin', pinId);
     return this.run(snap, SURFACES.related, [p], undefined, denseSet(snap.graph, ex, 'pin'), undefined, r);
   }
 
@@ -238,10 +269,8 @@ export class Engine {
 
   async relatedBoards(boardId: string, r: PageRequest): Promise<Page> {
     await this.settle();
-    const snap = this.live.current;
+    const { snap, dense: b } = await this.resolve('board', boardId);
     const g = snap.graph;
-    const b = g.boards.get(boardId);
-    if (b < 0) throw new NotFoundError('board', boardId);
     const all = g.pinsOf(b);
     const n = Math.min(all.length, this.config.boardQueryPins);
     const pins: number[] = [];
@@ -276,8 +305,16 @@ export class Engine {
       if (queryWeights) req.queryWeights = queryWeights;
       if (r.locale) req.locale = r.locale;
       if (surfaceExclude) req.exclude = surfaceExclude;
-      // the surface reads the current graph synchronously here, which is snap.graph
-      list = await this.surface(surfaceName).recommend(req);
+      // Surfaces read the graph synchronously when called; pin it to this request's snapshot.
+      const surface = this.surface(surfaceName);
+      this.requestGraph = g;
+      let pending: Promise<RecommendedPin[]>;
+      try {
+        pending = surface.recommend(req);
+      } finally {
+        this.requestGraph = null;
+      }
+      list = await pending;
       this.cache.set(key, list);
       if (this.observer.candidates) {
         const counts = new Map<string, number>();

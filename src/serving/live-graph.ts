@@ -35,6 +35,7 @@ export class LiveGraph {
   private chain: Promise<unknown> = Promise.resolve();
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
+  private poller: NodeJS.Timeout | null = null;
   private fullInFlight = 0;
   onSwap: ((info: SwapInfo) => void) | null = null;
 
@@ -47,12 +48,33 @@ export class LiveGraph {
   }
 
   /** Loads the graph from storage (startup and recovery). */
-  static async open(storage: Storage, opts: { mergeDelayMs?: number } = {}): Promise<LiveGraph> {
+  static async open(storage: Storage, opts: { mergeDelayMs?: number; pollIntervalMs?: number } = {}): Promise<LiveGraph> {
     const built = await buildGraphFromStorage(storage);
     const first: GraphSnapshot = { graph: built.graph, seq: built.seq, noteId: 0, version: 1, builtAt: Date.now() };
     const lg = new LiveGraph(storage, first, opts.mergeDelayMs ?? 50);
     await lg.refresh(); // changes committed during the build
+    if (opts.pollIntervalMs && opts.pollIntervalMs > 0) lg.startPolling(opts.pollIntervalMs);
     return lg;
+  }
+
+  /**
+   * Checks storage for saves written by other processes (cluster workers, other instances)
+   * every `ms` and merges them in.
+   */
+  private startPolling(ms: number): void {
+    let busy = false;
+    this.poller = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      this.storage
+        .maxSaveSeq()
+        .then((seq) => (seq > this.snap.seq ? this.refresh() : undefined))
+        .catch(() => undefined)
+        .finally(() => {
+          busy = false;
+        });
+    }, ms);
+    this.poller.unref();
   }
 
   get current(): GraphSnapshot {
@@ -164,7 +186,9 @@ export class LiveGraph {
   /** Waits for any queued swap work and stops the merge timer. */
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    if (this.poller) clearInterval(this.poller);
     this.timer = null;
+    this.poller = null;
     await this.chain;
   }
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,17 +10,20 @@ import { PG_URL, REDIS_URL, pgRedisReachable, uniqueName } from './pg-env.js';
 
 const CHILD = join(import.meta.dirname, 'crash-child.ts');
 
-function runChild(args: string[]): { status: number | null; signal: string | null; out: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CHILD, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, signal: r.signal, out: r.stdout + r.stderr };
+function runChild(args: string[]): Promise<{ status: number | null; signal: string | null; out: string }> {
+  const c = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  c.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve) => c.on('close', (status, signal) => resolve({ status, signal, out })));
 }
 
 async function check(open: () => Promise<Storage>, args: (killAfter: number) => string[]): Promise<void> {
   const N = 2500;
-  const ok = runChild(args(-1));
+  const ok = await runChild(args(-1));
   expect(ok.out).toContain('committed');
   // killed in the middle of the second batch: after 1,200 of its 2,500 rows were written
-  const killed = runChild(args(1200));
+  const killed = await runChild(args(1200));
   expect(killed.signal).toBe('SIGKILL');
   const s = await open();
   try {
@@ -39,7 +42,7 @@ async function check(open: () => Promise<Storage>, args: (killAfter: number) => 
 }
 
 describe('crash in the middle of an event batch', () => {
-  it('sqlite: after restart the batch is absent and earlier batches are whole', async () => {
+  it.concurrent('sqlite: after restart the batch is absent and earlier batches are whole', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bw-crash-'));
     const file = join(dir, 'db.sqlite');
     try {
@@ -56,7 +59,7 @@ describe('crash in the middle of an event batch', () => {
     }
   });
 
-  it('postgres: after restart the batch is absent and earlier batches are whole', async (ctx) => {
+  it.concurrent('postgres: after restart the batch is absent and earlier batches are whole', async (ctx) => {
     const why = await pgRedisReachable();
     if (why) {
       console.warn(`SKIPPING postgres crash test: ${why}`);
