@@ -1,0 +1,123 @@
+import { TopK } from '../../walk/top-k.js';
+import { userItemsOf, type EvalDataset } from '../datasets.js';
+
+/**
+ * A sparse item–item weight matrix stored by target item: for target j, the source items i
+ * and weights W[i][j]. A user's score for j is Σ_{i in user's items} W[i][j].
+ */
+export class ItemMatrix {
+  private readonly mark: Float64Array;
+  private marked: Uint32Array = new Uint32Array(0);
+
+  constructor(
+    readonly offsets: Uint32Array,
+    readonly src: Uint32Array,
+    readonly weight: Float64Array,
+  ) {
+    this.mark = new Float64Array(offsets.length - 1);
+  }
+
+  get numItems(): number {
+    return this.offsets.length - 1;
+  }
+
+  get nnz(): number {
+    return this.src.length;
+  }
+
+  /** Scores candidates for a user holding `userItems`; items outside the matrix score 0. */
+  score(userItems: Uint32Array, items: Uint32Array, out: Float64Array): void {
+    const mark = this.mark;
+    for (let k = 0; k < userItems.length; k++) mark[userItems[k]!] = 1;
+    this.marked = userItems;
+    const off = this.offsets;
+    const src = this.src;
+    const w = this.weight;
+    const n = this.numItems;
+    for (let k = 0; k < items.length; k++) {
+      const j = items[k]!;
+      let s = 0;
+      if (j < n) for (let e = off[j]!; e < off[j + 1]!; e++) s += mark[src[e]!]! * w[e]!;
+      out[k] = s;
+    }
+    for (let k = 0; k < this.marked.length; k++) mark[this.marked[k]!] = 0;
+  }
+}
+
+/** Users of each item (CSR), from the data set's user rows. */
+export function itemUsers(ds: EvalDataset): { offsets: Uint32Array; users: Uint32Array } {
+  const offsets = new Uint32Array(ds.numItems + 1);
+  for (let k = 0; k < ds.userItems.length; k++) offsets[ds.userItems[k]! + 1]!++;
+  for (let i = 0; i < ds.numItems; i++) offsets[i + 1]! += offsets[i]!;
+  const cursor = offsets.slice(0, ds.numItems);
+  const users = new Uint32Array(ds.userItems.length);
+  for (let u = 0; u < ds.numUsers; u++) {
+    const row = userItemsOf(ds, u);
+    for (let k = 0; k < row.length; k++) users[cursor[row[k]!]!++] = u;
+  }
+  return { offsets, users };
+}
+
+/**
+ * Builds a top-K sparse matrix row by row. `row(x, acc, touched)` fills the dense accumulator
+ * for row x and returns how many entries of `touched` it used; entries are then filtered by
+ * `keep` (weight > 0, not the diagonal), the K largest kept. Rows are then either targets
+ * (`byTarget`) or sources, transposed into the by-target layout.
+ */
+export function buildTopK(
+  numItems: number,
+  k: number,
+  byTarget: boolean,
+  row: (x: number, acc: Float64Array, touched: Uint32Array) => number,
+): ItemMatrix {
+  const acc = new Float64Array(numItems);
+  const touched = new Uint32Array(numItems);
+  const heap = new TopK(k);
+  const rowOff = new Uint32Array(numItems + 1);
+  let cap = Math.max(16, numItems * Math.min(k, 64));
+  let cols: Uint32Array = new Uint32Array(cap);
+  let vals: Float64Array = new Float64Array(cap);
+  let nnz = 0;
+  for (let x = 0; x < numItems; x++) {
+    const nt = row(x, acc, touched);
+    heap.reset();
+    for (let t = 0; t < nt; t++) {
+      const y = touched[t]!;
+      const v = acc[y]!;
+      acc[y] = 0;
+      if (y !== x && v > 0) heap.push(y, v);
+    }
+    const top = heap.sorted();
+    if (nnz + top.ids.length > cap) {
+      while (nnz + top.ids.length > cap) cap *= 2;
+      const c2 = new Uint32Array(cap);
+      c2.set(cols.subarray(0, nnz));
+      cols = c2;
+      const v2 = new Float64Array(cap);
+      v2.set(vals.subarray(0, nnz));
+      vals = v2;
+    }
+    cols.set(top.ids, nnz);
+    vals.set(top.scores, nnz);
+    nnz += top.ids.length;
+    rowOff[x + 1] = nnz;
+  }
+  cols = cols.slice(0, nnz);
+  vals = vals.slice(0, nnz);
+  if (byTarget) return new ItemMatrix(rowOff, cols, vals);
+  // transpose source rows into target rows
+  const off = new Uint32Array(numItems + 1);
+  for (let e = 0; e < nnz; e++) off[cols[e]! + 1]!++;
+  for (let j = 0; j < numItems; j++) off[j + 1]! += off[j]!;
+  const cursor = off.slice(0, numItems);
+  const src = new Uint32Array(nnz);
+  const w = new Float64Array(nnz);
+  for (let i = 0; i < numItems; i++) {
+    for (let e = rowOff[i]!; e < rowOff[i + 1]!; e++) {
+      const pos = cursor[cols[e]!]!++;
+      src[pos] = i;
+      w[pos] = vals[e]!;
+    }
+  }
+  return new ItemMatrix(off, src, w);
+}

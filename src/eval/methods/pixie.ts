@@ -1,0 +1,84 @@
+import { hashSeed } from '../../util/rng.js';
+import { PixieWalker, type PixieOptions } from '../../walk/pixie.js';
+import { datasetGraph, userItemsOf, type EvalDataset } from '../datasets.js';
+import { ParamMethod, requireRange, type MethodOptions, type Params } from './types.js';
+
+/**
+ * Pixie random walks (Eksombatchai et al., WWW 2018) on the training graph with items as pins
+ * and users as boards. The query pins are the user's training items; an item's score is the
+ * walker's final score for it (visit counts, booster, degree penalty).
+ *
+ * Query weighting: with `qexp` < 0 (default -1 = off) Pixie's own step allocation is used
+ * (steps ∝ deg·(C − log deg)); with `qexp` >= 0 the weights are set so each query pin gets
+ * steps ∝ deg^qexp (0 = the same for every query pin).
+ */
+export class PixieMethod extends ParamMethod {
+  private walker: PixieWalker | null = null;
+  private ds: EvalDataset | null = null;
+  private maxDeg = 1;
+  private weights: Float64Array = new Float64Array(0);
+
+  constructor(options: MethodOptions = {}) {
+    super(
+      'pixie',
+      { steps: 100_000, alpha: 0.5, boost: 1, beta: 0, np: 0, nv: 4, qexp: -1 },
+      { 'citeulike-a': {}, lastfm: {} },
+      options,
+    );
+  }
+
+  protected check(p: Params): void {
+    requireRange(this.name, 'steps', p['steps']!, 1, 1e9, true);
+    if (!(p['alpha']! > 0 && p['alpha']! <= 1)) throw new RangeError(`method pixie: alpha must be in (0, 1], got ${p['alpha']}`);
+    requireRange(this.name, 'boost', p['boost']!, 0, 1, true);
+    requireRange(this.name, 'beta', p['beta']!, 0, 10);
+    requireRange(this.name, 'np', p['np']!, 0, 1e9, true);
+    requireRange(this.name, 'nv', p['nv']!, 1, 1e9, true);
+    requireRange(this.name, 'qexp', p['qexp']!, -1, 10);
+  }
+
+  protected fit(ds: EvalDataset): void {
+    this.ds = ds;
+    const g = datasetGraph(ds);
+    this.walker = new PixieWalker(g);
+    this.maxDeg = Math.max(1, g.maxPinDegree());
+    let maxRow = 0;
+    for (let u = 0; u < ds.numUsers; u++) maxRow = Math.max(maxRow, ds.userOffsets[u + 1]! - ds.userOffsets[u]!);
+    this.weights = new Float64Array(maxRow);
+  }
+
+  protected scoreItems(user: number, items: Uint32Array, out: Float64Array): void {
+    const walker = this.walker;
+    const ds = this.ds;
+    if (!walker || !ds) throw new Error('pixie: prepare() first');
+    const q = userItemsOf(ds, user);
+    if (q.length === 0) {
+      out.fill(0, 0, items.length);
+      return;
+    }
+    const p = this.p;
+    const opts: Partial<PixieOptions> = {
+      steps: p['steps']!,
+      alpha: p['alpha']!,
+      boost: p['boost'] === 1,
+      degreePenalty: p['beta']!,
+      np: p['np']!,
+      nv: p['nv']!,
+      topK: 0,
+      seed: hashSeed(String(user), this.seed >>> 0),
+    };
+    let weights: Float64Array | undefined;
+    const qexp = p['qexp']!;
+    if (qexp >= 0) {
+      // undo Pixie's allocation s = d·(C − log d), then apply d^qexp
+      weights = this.weights.subarray(0, q.length);
+      const C = this.maxDeg;
+      for (let k = 0; k < q.length; k++) {
+        const d = walker.graph.pinDegree(q[k]!);
+        weights[k] = d > 0 ? Math.pow(d, qexp) / (d * (C - Math.log(d) + 1e-9)) : 0;
+      }
+    }
+    walker.query(q, weights, opts);
+    for (let k = 0; k < items.length; k++) out[k] = walker.score(items[k]!);
+  }
+}

@@ -1,0 +1,367 @@
+import { BoardCooccurrenceGenerator } from '../../candidates/board-cooccurrence.js';
+import { PixieGenerator } from '../../candidates/pixie.js';
+import { Pin2VecGenerator } from '../../candidates/pin2vec.js';
+import { ExactCosineIndex } from '../../embeddings/exact-index.js';
+import { trainPin2Vec, type Pin2VecOptions } from '../../embeddings/pin2vec.js';
+import { PinBoardGraph } from '../../graph/graph.js';
+import { CoecAggregator } from '../../memboost/coec.js';
+import { DEFAULT_MEMBOOST, type MemboostParams } from '../../memboost/score.js';
+import type { MemboostTable } from '../../memboost/table.js';
+import { BlendRanker, RelatedPinsSurface, tableMemory, type RelatedSource } from '../../surfaces/related-pins.js';
+import type { SurfaceRequest } from '../../surfaces/types.js';
+import { hashSeed, Rng } from '../../util/rng.js';
+import { PixieWalker } from '../../walk/pixie.js';
+import { datasetGraph, loadDataset, userItemsOf, type EvalDataset } from '../datasets.js';
+import { LeaveOneOutMetrics } from '../metrics.js';
+import { sampleUsers } from '../runner.js';
+import { positionBiasDemo, type BiasDemoResult } from './bias-demo.js';
+import { ClickModel } from './click-model.js';
+
+export interface ReplayOptions {
+  dataDir?: string;
+  /** evaluation users, a seeded sample (default 0 = all) */
+  users: number;
+  /** share of each user's training items hidden from the graph, seen only through engagement (default 0.3) */
+  hideFraction: number;
+  /** users with fewer training items hide nothing (default 4) */
+  minItems: number;
+  /** simulated Related Pins views per user (default 6) */
+  viewsPerUser: number;
+  /** results shown per view (default 20) */
+  shown: number;
+  /** click model examination exponent: exam(s) = 1/(1+s)^eta (default 1) */
+  eta: number;
+  /** attractiveness of a shown pin the user engaged with but the graph lacks / the graph has / anything else */
+  attrHidden: number;
+  attrKnown: number;
+  attrOther: number;
+  /** P(save | click) for a hidden pin (default 0.3) */
+  saveRate: number;
+  /** Pixie steps of the production walks that produce the shown lists (default 5 000) */
+  simSteps: number;
+  /** Pixie steps per user in the evaluation, the same for Pixie alone and the pipeline (default 50 000) */
+  steps: number;
+  seed: number;
+  params: MemboostParams;
+  pin2vec: Partial<Pin2VecOptions>;
+  /** candidate quotas of the pipeline's sources */
+  quotas: { pixie: number; board: number; pin2vec: number };
+  /** default ranker settings: per-source weights and the agreement bonus */
+  rankerWeights: Record<string, number>;
+  agreementBonus: number;
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_REPLAY: ReplayOptions = {
+  users: 0,
+  hideFraction: 0.3,
+  minItems: 4,
+  viewsPerUser: 6,
+  shown: 20,
+  eta: 1,
+  attrHidden: 0.7,
+  attrKnown: 0.3,
+  attrOther: 0.02,
+  saveRate: 0.3,
+  simSteps: 5_000,
+  steps: 50_000,
+  seed: 1,
+  params: DEFAULT_MEMBOOST,
+  pin2vec: { dim: 32, epochs: 5, window: 4 },
+  quotas: { pixie: 1000, board: 1000, pin2vec: 200 },
+  rankerWeights: {},
+  agreementBonus: 0.25,
+};
+
+/** One row of the `eval` table. */
+export interface ReplayRow {
+  dataset: string;
+  method: string;
+  hr10: number;
+  ndcg10: number;
+  notes: string;
+}
+
+export interface ReplayBias {
+  /** the controlled single-query experiment */
+  demo: BiasDemoResult;
+  /** pairs of the replay log shown at a mean slot >= 10 whose MB > 0 */
+  lowShownBoosted: number;
+  /** of the (up to 100) strongest of those: mean rank in their query's related list without / with Memboost */
+  meanRankWithout: number;
+  meanRankWith: number;
+  /** share of those that reach the top 10 with Memboost (without: see topTenWithout) */
+  topTenWith: number;
+  topTenWithout: number;
+  example: { query: number; result: number; meanSlot: number; impressions: number; clicks: number; expectedClicks: number; memboost: number; rankWithout: number; rankWith: number } | null;
+}
+
+export interface ReplayReport {
+  rows: ReplayRow[];
+  bias: ReplayBias;
+  stats: { views: number; impressions: number; clicks: number; saves: number; sessions: number; hiddenItems: number; seconds: number; users: number };
+}
+
+interface Split {
+  graph: PinBoardGraph;
+  /** per user: training items the graph lacks (engaged only), CSR */
+  hidOffsets: Uint32Array;
+  hidItems: Uint32Array;
+  visOffsets: Uint32Array;
+  visItems: Uint32Array;
+}
+
+/** Hides a seeded share of each user's training items from the graph. */
+function splitEngagement(ds: EvalDataset, o: ReplayOptions, rng: Rng): Split {
+  const hidOffsets = new Uint32Array(ds.numUsers + 1);
+  const visOffsets = new Uint32Array(ds.numUsers + 1);
+  const hid: number[] = [];
+  const vis: number[] = [];
+  const ep: number[] = [];
+  const eb: number[] = [];
+  for (let u = 0; u < ds.numUsers; u++) {
+    const items = Array.from(userItemsOf(ds, u));
+    rng.shuffle(items);
+    const h = items.length >= o.minItems ? Math.floor(items.length * o.hideFraction) : 0;
+    const hs = items.slice(0, h).sort((a, b) => a - b);
+    const vs = items.slice(h).sort((a, b) => a - b);
+    hid.push(...hs);
+    vis.push(...vs);
+    for (const it of vs) {
+      ep.push(it);
+      eb.push(u);
+    }
+    hidOffsets[u + 1] = hid.length;
+    visOffsets[u + 1] = vis.length;
+  }
+  const graph = PinBoardGraph.fromEdges(Uint32Array.from(ep), Uint32Array.from(eb), ds.numItems, ds.numUsers);
+  return { graph, hidOffsets, hidItems: Uint32Array.from(hid), visOffsets, visItems: Uint32Array.from(vis) };
+}
+
+interface Simulation {
+  table: MemboostTable;
+  sessionOffsets: number[];
+  sessionItems: number[];
+  /** (q·2^26 + r) -> [impressions, slot sum, clicks] */
+  shownAt: Map<number, [number, number, number]>;
+  views: number;
+  impressions: number;
+  clicks: number;
+  saves: number;
+}
+
+/**
+ * Production replay: each user opens Related Pins on some of their graph items; Pixie (the
+ * current system) shows its top results; the click model turns them into impressions, clicks
+ * and saves. Attractiveness is highest for the user's hidden items: engagement the graph lacks.
+ */
+function simulate(ds: EvalDataset, split: Split, o: ReplayOptions, rng: Rng): Simulation {
+  const walker = new PixieWalker(split.graph);
+  const model = new ClickModel(o.eta);
+  const agg = new CoecAggregator({ maxPosition: o.shown });
+  const mark = new Uint8Array(ds.numItems);
+  const sessionOffsets = [0];
+  const sessionItems: number[] = [];
+  const shownAt = new Map<number, [number, number, number]>();
+  let views = 0;
+  let impressions = 0;
+  let clicks = 0;
+  let saves = 0;
+  for (let u = 0; u < ds.numUsers; u++) {
+    const vs = split.visItems.subarray(split.visOffsets[u]!, split.visOffsets[u + 1]!);
+    const hs = split.hidItems.subarray(split.hidOffsets[u]!, split.hidOffsets[u + 1]!);
+    if (vs.length === 0) continue;
+    for (const it of vs) mark[it] = 1;
+    for (const it of hs) mark[it] = 2;
+    for (let v = 0; v < o.viewsPerUser; v++) {
+      const q = vs[rng.int(vs.length)]!;
+      const res = walker.query([q], undefined, { steps: o.simSteps, topK: o.shown, seed: rng.nextU32() });
+      views++;
+      const ts = views;
+      let clickedAny = false;
+      for (let s = 0; s < res.pins.length; s++) {
+        const r = res.pins[s]!;
+        const base = { pin: r, queryPin: q, position: s, platform: 'web', surface: 'related', timestamp: ts, user: u };
+        agg.add({ ...base, action: 'impression' });
+        impressions++;
+        const key = q * 67108864 + r;
+        let st = shownAt.get(key);
+        if (!st) shownAt.set(key, (st = [0, 0, 0]));
+        st[0]++;
+        st[1] += s;
+        const attr = mark[r] === 2 ? o.attrHidden : mark[r] === 1 ? o.attrKnown : o.attrOther;
+        if (!model.click(rng, s, attr)) continue;
+        agg.add({ ...base, action: 'click' });
+        clicks++;
+        st[2]++;
+        if (!clickedAny) sessionItems.push(q);
+        clickedAny = true;
+        sessionItems.push(r);
+        if (mark[r] === 2 && rng.next() < o.saveRate) {
+          agg.add({ ...base, action: 'save' });
+          saves++;
+        }
+      }
+      if (clickedAny) sessionOffsets.push(sessionItems.length);
+    }
+    for (const it of vs) mark[it] = 0;
+    for (const it of hs) mark[it] = 0;
+  }
+  return { table: agg.finish(), sessionOffsets, sessionItems, shownAt, views, impressions, clicks, saves };
+}
+
+/** HR@10 / NDCG@10 of a scorer over the sampled users (held-out item first, then negatives). */
+async function evaluate(ds: EvalDataset, users: Uint32Array, score: (u: number, items: Uint32Array, out: Float64Array) => Promise<void> | void): Promise<LeaveOneOutMetrics> {
+  const m = new LeaveOneOutMetrics(10);
+  for (const u of users) {
+    const negs = ds.negatives.subarray(ds.negOffsets[u]!, ds.negOffsets[u + 1]!);
+    const items = new Uint32Array(negs.length + 1);
+    items[0] = ds.heldOut[u]!;
+    items.set(negs, 1);
+    const out = new Float64Array(items.length).fill(NaN);
+    await score(u, items, out);
+    m.add(out);
+  }
+  return m;
+}
+
+const fmt = (x: number): string => x.toFixed(4);
+
+/**
+ * The offline replay evaluation of Related Pins on a leave-one-out data set (see
+ * docs/related-pins.md): hide part of each user's training items from the graph, simulate
+ * Related Pins engagement with a seeded position-biased click model, build Memboost and Pin2Vec
+ * from the simulated log, then rank each user's held-out item among its negatives with Pixie
+ * alone and with the full pipeline (Pixie + board co-occurrence + Pin2Vec → merge → Memboost →
+ * default ranker), all on the same graph and query pins (the user's training items).
+ */
+export async function runReplay(dataset: string | EvalDataset, options: Partial<ReplayOptions> = {}): Promise<ReplayReport> {
+  const o: ReplayOptions = { ...DEFAULT_REPLAY, ...options, quotas: { ...DEFAULT_REPLAY.quotas, ...options.quotas } };
+  if (!(o.hideFraction >= 0 && o.hideFraction < 1)) throw new RangeError(`replay: hideFraction must be in [0, 1), got ${o.hideFraction}`);
+  for (const k of ['attrHidden', 'attrKnown', 'attrOther', 'saveRate'] as const)
+    if (!(o[k] >= 0 && o[k] <= 1)) throw new RangeError(`replay: ${k} must be in [0, 1], got ${o[k]}`);
+  for (const k of ['viewsPerUser', 'shown', 'simSteps', 'steps', 'users'] as const)
+    if (!Number.isInteger(o[k]) || o[k] < 0) throw new RangeError(`replay: ${k} must be an integer >= 0, got ${o[k]}`);
+  const log = o.log ?? ((): void => undefined);
+  const t0 = performance.now();
+  const ds = typeof dataset === 'string' ? loadDataset(dataset, o.dataDir) : dataset;
+  const rng = new Rng(o.seed);
+  const split = splitEngagement(ds, o, rng.fork());
+  log(`${ds.name}: ${split.hidItems.length} of ${ds.userItems.length} training items hidden from the graph`);
+  const sim = simulate(ds, split, o, rng.fork());
+  log(`${ds.name}: simulated ${sim.views} views, ${sim.impressions} impressions, ${sim.clicks} clicks, ${sim.saves} saves`);
+  const sessions = { offsets: Uint32Array.from(sim.sessionOffsets), items: Uint32Array.from(sim.sessionItems) };
+  const vectors = trainPin2Vec(sessions, ds.numItems, { seed: o.seed, ...o.pin2vec });
+  log(`${ds.name}: Pin2Vec trained on ${sessions.offsets.length - 1} sessions`);
+
+  const g = split.graph;
+  const sources = (): RelatedSource[] => [
+    { generator: new PixieGenerator(new PixieWalker(g), { walk: { steps: o.steps, np: 0 } }), quota: o.quotas.pixie },
+    { generator: new BoardCooccurrenceGenerator(g), quota: o.quotas.board },
+    { generator: new Pin2VecGenerator(vectors, new ExactCosineIndex(vectors)), quota: o.quotas.pin2vec },
+  ];
+  const candidates = o.quotas.pixie + o.quotas.board + o.quotas.pin2vec;
+  const ranker = new BlendRanker(o.rankerWeights, o.agreementBonus);
+  const full = new RelatedPinsSurface({ sources: sources(), memory: tableMemory(sim.table), memboost: o.params, candidates, overfetch: 1, ranker });
+  const noMemboost = new RelatedPinsSurface({ sources: sources(), candidates, overfetch: 1, ranker });
+
+  const users = sampleUsers(ds, o.users > 0 ? o.users : Number.MAX_SAFE_INTEGER, o.seed);
+  const request = (u: number): SurfaceRequest => ({
+    queryPins: Array.from(userItemsOf(ds, u)),
+    limit: 0,
+    seed: hashSeed(String(u), o.seed),
+    surface: 'related',
+    explain: false,
+  });
+  const pixieOn = (graph: PinBoardGraph): ((u: number, items: Uint32Array, out: Float64Array) => void) => {
+    const w = new PixieWalker(graph);
+    return (u, items, out) => {
+      const q = userItemsOf(ds, u);
+      w.query(q, undefined, { steps: o.steps, np: 0, topK: 0, seed: hashSeed(String(u), o.seed) });
+      for (let k = 0; k < items.length; k++) out[k] = w.score(items[k]!);
+    };
+  };
+  const rows: ReplayRow[] = [];
+  const common = `${users.length} users; ${Math.round(o.hideFraction * 100)}% of training items hidden from the graph, seen only via simulated engagement; ${o.steps} steps`;
+  const add = (method: string, m: LeaveOneOutMetrics, notes: string): void => {
+    rows.push({ dataset: ds.name, method, hr10: m.hr, ndcg10: m.ndcg, notes });
+    log(`${ds.name} ${method}: HR@10 ${fmt(m.hr)} NDCG@10 ${fmt(m.ndcg)}`);
+  };
+  add('replay:pixie', await evaluate(ds, users, pixieOn(g)), `Pixie alone on the engagement-hidden graph; ${common}`);
+  add(
+    'replay:related-no-memboost',
+    await evaluate(ds, users, async (u, items, out) => out.set(await noMemboost.scorePins(request(u), items))),
+    `pixie+board+pin2vec, merge, blend ranker, no Memboost; ${common}`,
+  );
+  add(
+    'replay:related-pipeline',
+    await evaluate(ds, users, async (u, items, out) => out.set(await full.scorePins(request(u), items))),
+    `full pipeline: pixie+board+pin2vec, merge, Memboost (gamma=${o.params.gamma}, alpha=${o.params.alpha}), blend ranker; ${common}`,
+  );
+  add('replay:pixie-full-graph', await evaluate(ds, users, pixieOn(datasetGraph(ds))), `reference: Pixie on the full training graph (nothing hidden); ${users.length} users; ${o.steps} steps`);
+
+  const bias = await biasOnReplay(sim, full, noMemboost, o);
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    rows,
+    bias,
+    stats: {
+      views: sim.views,
+      impressions: sim.impressions,
+      clicks: sim.clicks,
+      saves: sim.saves,
+      sessions: sessions.offsets.length - 1,
+      hiddenItems: split.hidItems.length,
+      seconds,
+      users: users.length,
+    },
+  };
+}
+
+/** Pairs shown low (mean slot >= 10) yet engaged more than expected: do they rise with Memboost? */
+async function biasOnReplay(sim: Simulation, full: RelatedPinsSurface, without: RelatedPinsSurface, o: ReplayOptions): Promise<ReplayBias> {
+  const t = sim.table;
+  const cands: { q: number; r: number; mb: number; meanSlot: number; imps: number; clicks: number }[] = [];
+  for (const [key, [imps, slotSum, clicks]] of sim.shownAt) {
+    const meanSlot = slotSum / imps;
+    if (meanSlot < 10 || clicks < 1) continue;
+    const q = Math.floor(key / 67108864);
+    const r = key - q * 67108864;
+    const mb = t.score(q, r, o.params);
+    if (mb > 0) cands.push({ q, r, mb, meanSlot, imps, clicks });
+  }
+  cands.sort((a, b) => b.mb - a.mb || a.q - b.q || a.r - b.r);
+  const top = cands.slice(0, 100);
+  let sumWith = 0;
+  let sumWithout = 0;
+  let tenWith = 0;
+  let tenWithout = 0;
+  let example: ReplayBias['example'] = null;
+  for (const c of top) {
+    const req: SurfaceRequest = { queryPins: [c.q], limit: 1000, seed: hashSeed(`q${c.q}`, o.seed), surface: 'related', explain: false };
+    const rank = (list: { pin: number }[]): number => {
+      const i = list.findIndex((x) => x.pin === c.r);
+      return i < 0 ? list.length + 1 : i + 1;
+    };
+    const rw = rank(await full.recommend(req));
+    const rwo = rank(await without.recommend(req));
+    sumWith += rw;
+    sumWithout += rwo;
+    if (rw <= 10) tenWith++;
+    if (rwo <= 10) tenWithout++;
+    if (!example) {
+      const st = t.stats(c.q, c.r)!;
+      example = { query: c.q, result: c.r, meanSlot: c.meanSlot, impressions: c.imps, clicks: c.clicks, expectedClicks: st.expected[0]!, memboost: c.mb, rankWithout: rwo, rankWith: rw };
+    }
+  }
+  const n = Math.max(1, top.length);
+  return {
+    demo: positionBiasDemo({ seed: o.seed, eta: o.eta, params: o.params }),
+    lowShownBoosted: cands.length,
+    meanRankWithout: sumWithout / n,
+    meanRankWith: sumWith / n,
+    topTenWith: tenWith / n,
+    topTenWithout: tenWithout / n,
+    example,
+  };
+}
