@@ -1,5 +1,5 @@
 import { isAscii } from 'node:buffer';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -321,7 +321,7 @@ export function deserializeGraph(buf: Buffer | Uint8Array, opts: LoadOptions = {
   assertLittleEndian();
   const header = readSnapshotHeader(buf, opts.verify ?? true);
   let bytes: Uint8Array = buf;
-  if (opts.shared) {
+  if (opts.shared && !(buf.buffer instanceof SharedArrayBuffer && buf.byteOffset % 8 === 0)) {
     const sab = new SharedArrayBuffer(buf.byteLength);
     bytes = new Uint8Array(sab);
     bytes.set(buf);
@@ -416,9 +416,24 @@ function decodeStringTable(bytes: Uint8Array, s: SectionInfo): string[] {
   return out;
 }
 
-function readSnapshotFile(path: string): Buffer {
+/** The whole file; with shared, read straight into a SharedArrayBuffer (one copy fewer). */
+function readSnapshotFile(path: string, shared = false): Uint8Array {
   try {
-    return readFileSync(path);
+    if (!shared) return readFileSync(path);
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const bytes = new Uint8Array(new SharedArrayBuffer(size));
+      let done = 0;
+      while (done < size) {
+        const n = readSync(fd, bytes, done, size - done, done);
+        if (n === 0) break; // file shrank while reading: the size check reports it as truncated
+        done += n;
+      }
+      return done === size ? bytes : bytes.subarray(0, done);
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     throw new Error(`snapshot: cannot read ${path}: ${(e as Error).message}`);
   }
@@ -426,7 +441,7 @@ function readSnapshotFile(path: string): Buffer {
 
 /** Reads a snapshot file. Throws an Error saying what is wrong (truncated, magic, version, checksum). */
 export function loadSnapshot(path: string, opts: LoadOptions = {}): PinBoardGraph {
-  const buf = readSnapshotFile(path);
+  const buf = readSnapshotFile(path, opts.shared);
   try {
     return deserializeGraph(buf, opts);
   } catch (e) {

@@ -101,6 +101,9 @@ describe('snapshot', () => {
     const g = sample();
     saveSnapshot(g, path);
     expectSameGraph(g, loadSnapshot(path));
+    const shared = loadSnapshot(path, { shared: true });
+    expectSameGraph(g, shared);
+    expect(shared.pinAdj.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     const head = inspectSnapshot(path);
     expect(head.version).toBe(1);
@@ -136,6 +139,7 @@ describe('snapshot', () => {
     const path = join(dir, 'trunc.bwg');
     writeFileSync(path, buf.subarray(0, 100));
     expect(() => loadSnapshot(path)).toThrow(/truncated.*trunc\.bwg/);
+    expect(() => loadSnapshot(path, { shared: true })).toThrow(/truncated.*trunc\.bwg/);
     expect(() => loadSnapshot(join(dir, 'missing.bwg'))).toThrow(/cannot read .*missing\.bwg/);
   });
 });
