@@ -106,6 +106,22 @@ export class PostgresStorage implements Storage {
     await this.online.markBuilt();
   }
 
+  /**
+   * Online state follows the committed log. If Redis fails here the write still stands (it is
+   * in PostgreSQL); the online state is marked stale so the next start replays the log.
+   */
+  private async recordOnline(items: Parameters<RedisOnlineState['record']>[0]): Promise<void> {
+    try {
+      await this.online.record(items);
+    } catch (err) {
+      this.onlineError = err as Error;
+      await this.online.markStale().catch(() => undefined);
+    }
+  }
+
+  /** The last Redis error while recording online state, if any (for /readyz and logs). */
+  onlineError: Error | null = null;
+
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
     try {
@@ -244,7 +260,7 @@ export class PostgresStorage implements Storage {
       for (const s of saves) m = Math.max(m, await this.applySave(c, s.pin, s.board, s.user ?? null, s.createdAt, 'add'));
       return m;
     });
-    await this.online.record(
+    await this.recordOnline(
       saves.filter((s) => s.user !== undefined).map((s) => ({ user: s.user!, pin: s.pin, action: 'save' as const, timestamp: s.createdAt, count: false })),
     );
     return last;
@@ -326,7 +342,7 @@ export class PostgresStorage implements Storage {
         if (killAfter >= 0 && start + chunk.length > killAfter) process.kill(process.pid, 'SIGKILL');
       }
     });
-    await this.online.record(fresh.map((e) => ({ user: e.user, pin: e.pin, action: e.action, timestamp: e.timestamp, count: true })));
+    await this.recordOnline(fresh.map((e) => ({ user: e.user, pin: e.pin, action: e.action, timestamp: e.timestamp, count: true })));
     return { inserted: fresh.length, duplicates: events.length - fresh.length, saveSeq };
   }
 

@@ -70,6 +70,10 @@ export class RedisOnlineState {
     return (await this.redis.exists(`${this.prefix}:built`)) === 1;
   }
 
+  async markStale(): Promise<void> {
+    await this.redis.del(`${this.prefix}:built`);
+  }
+
   async markBuilt(): Promise<void> {
     await this.redis.set(`${this.prefix}:built`, '1');
   }
