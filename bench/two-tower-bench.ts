@@ -47,7 +47,7 @@ const trainer = new TwoTowerTrainer(model, data, {
   logQCorrection: num('logq', 1) === 1,
   seed,
   onEpoch: (e) => {
-    let line = `epoch ${e.epoch} loss ${e.loss.toFixed(4)} ${e.examplesPerSecond.toFixed(0)} ex/s ${e.seconds.toFixed(1)} s`;
+    let line = `epoch ${e.epoch} loss ${e.loss.toFixed(4)} ${e.examplesPerSecond.toFixed(0)} ex/s wall, ${e.examplesPerCpuSecond.toFixed(0)} ex/cpu-s, ${e.seconds.toFixed(1)} s`;
     if (e.epoch % evalEvery === 0 || e.epoch === epochs) {
       const r = evaluate(model, ds);
       line += `  HR@10 ${r.hr.toFixed(4)} NDCG@10 ${r.ndcg.toFixed(4)}`;

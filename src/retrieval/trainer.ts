@@ -51,6 +51,8 @@ export interface EpochInfo {
   examples: number;
   seconds: number;
   examplesPerSecond: number;
+  /** examples per second of this process's CPU time (fair on a shared machine) */
+  examplesPerCpuSecond: number;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -213,6 +215,7 @@ export class TwoTowerTrainer {
     const negs = new Int32Array(o.extraNegatives);
     for (let ep = 0; ep < o.epochs; ep++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       this.rng.shuffle(examples);
       let lossSum = 0;
       let n = 0;
@@ -227,9 +230,18 @@ export class TwoTowerTrainer {
         n += bs;
       }
       const sec = (performance.now() - t0) / 1000;
+      const cu = process.cpuUsage(c0);
+      const cpu = (cu.user + cu.system) / 1e6;
       totalEx += n;
       totalSec += sec;
-      const info: EpochInfo = { epoch: ep + 1, loss: lossSum / n, examples: n, seconds: sec, examplesPerSecond: n / sec };
+      const info: EpochInfo = {
+        epoch: ep + 1,
+        loss: lossSum / n,
+        examples: n,
+        seconds: sec,
+        examplesPerSecond: n / sec,
+        examplesPerCpuSecond: cpu > 0 ? n / cpu : 0,
+      };
       epochs.push(info);
       o.onEpoch?.(info);
     }
