@@ -213,9 +213,13 @@ class TreeGrower {
   private readonly bestFeat: Int32Array;
   private readonly bestBin: Int32Array;
   private readonly bestMissLeft: Uint8Array;
+  /** gradient and hessian sums of the best split's left side */
+  private readonly bestGL: Float64Array;
+  private readonly bestHL: Float64Array;
   private readonly left: Int32Array;
   private readonly right: Int32Array;
   private readonly featAllowed: Uint8Array;
+  private readonly inSample: Uint8Array;
   private nNodes = 0;
   private nSampled = 0;
 
@@ -244,9 +248,12 @@ class TreeGrower {
     this.bestFeat = new Int32Array(m);
     this.bestBin = new Int32Array(m);
     this.bestMissLeft = new Uint8Array(m);
+    this.bestGL = new Float64Array(m);
+    this.bestHL = new Float64Array(m);
     this.left = new Int32Array(m);
     this.right = new Int32Array(m);
     this.featAllowed = new Uint8Array(this.nf);
+    this.inSample = new Uint8Array(n);
   }
 
   private allocHist(): number {
@@ -292,6 +299,8 @@ class TreeGrower {
     let bestF = -1;
     let bestB = 0;
     let bestML = 0;
+    let bestGL = 0;
+    let bestHL = 0;
     for (let f = 0; f < this.nf; f++) {
       if (!featAllowed[f]) continue;
       const o = featOff[f]!;
@@ -314,6 +323,8 @@ class TreeGrower {
             bestF = f;
             bestB = b;
             bestML = 0;
+            bestGL = gl;
+            bestHL = hl;
           }
         }
         if (hasMissing) {
@@ -328,6 +339,8 @@ class TreeGrower {
               bestF = f;
               bestB = b;
               bestML = 1;
+              bestGL = gl2;
+              bestHL = hl2;
             }
           }
         }
@@ -337,6 +350,8 @@ class TreeGrower {
     this.bestFeat[node] = bestF;
     this.bestBin[node] = bestB;
     this.bestMissLeft[node] = bestML;
+    this.bestGL[node] = bestGL;
+    this.bestHL[node] = bestHL;
   }
 
   /** Stable partition of the node's rows; returns the first index of the right child. */
@@ -375,8 +390,21 @@ class TreeGrower {
     const p = this.p;
     // row sample
     let m = 0;
-    for (let r = 0; r < this.n; r++) if (p.subsample >= 1 || rng.next() < p.subsample) this.rowsBuf[m++] = r;
-    if (m === 0) this.rowsBuf[m++] = rng.int(this.n);
+    if (p.subsample >= 1) for (let r = 0; r < this.n; r++) this.rowsBuf[m++] = r;
+    else {
+      this.inSample.fill(0);
+      for (let r = 0; r < this.n; r++) {
+        if (rng.next() < p.subsample) {
+          this.rowsBuf[m++] = r;
+          this.inSample[r] = 1;
+        }
+      }
+      if (m === 0) {
+        const r = rng.int(this.n);
+        this.rowsBuf[m++] = r;
+        this.inSample[r] = 1;
+      }
+    }
     this.nSampled = m;
     // column sample per tree
     const k = Math.max(1, Math.round(p.colsample * this.nf));
@@ -421,6 +449,16 @@ class TreeGrower {
     return this.emit();
   }
 
+  private initNode(c: number, b: number, e: number, d: number): void {
+    this.begin[c] = b;
+    this.end[c] = e;
+    this.depth[c] = d;
+    this.left[c] = -1;
+    this.right[c] = -1;
+    this.hist[c] = -1;
+    this.bestGain[c] = -1;
+  }
+
   private split(node: number, grad: Float32Array, hess: Float32Array): void {
     const mid = this.partition(node);
     const l = this.nNodes++;
@@ -428,19 +466,13 @@ class TreeGrower {
     this.left[node] = l;
     this.right[node] = r;
     const d = this.depth[node]! + 1;
-    for (const [c, b, e] of [
-      [l, this.begin[node]!, mid],
-      [r, mid, this.end[node]!],
-    ] as const) {
-      this.begin[c] = b;
-      this.end[c] = e;
-      this.depth[c] = d;
-      this.left[c] = -1;
-      this.right[c] = -1;
-      this.hist[c] = -1;
-      this.bestGain[c] = -1;
-      this.sums(c, grad, hess);
-    }
+    this.initNode(l, this.begin[node]!, mid, d);
+    this.initNode(r, mid, this.end[node]!, d);
+    // child sums come from the split's histogram scan, not from another pass over the rows
+    this.g[l] = this.bestGL[node]!;
+    this.h[l] = this.bestHL[node]!;
+    this.g[r] = this.g[node]! - this.bestGL[node]!;
+    this.h[r] = this.h[node]! - this.bestHL[node]!;
     if (d >= this.p.maxDepth) {
       this.releaseHist(node);
       return;
@@ -482,11 +514,22 @@ class TreeGrower {
     return new Tree(t);
   }
 
-  /** Adds the last grown tree's output to every training row's margin (binned traversal). */
+  /**
+   * Adds the last grown tree's output to every training row's margin. Sampled rows sit in their
+   * leaf's row range already; only rows left out by subsampling walk the tree on their bins.
+   */
   addToMargin(margin: Float64Array): void {
-    const { bins, nf, left, right, bestFeat, bestBin, bestMissLeft, g, h, p } = this;
+    const { bins, nf, left, right, bestFeat, bestBin, bestMissLeft, g, h, p, rowsBuf } = this;
     const eta = p.learningRate;
+    for (let k = 0; k < this.nNodes; k++) {
+      if (left[k]! >= 0) continue;
+      const v = (-g[k]! / (h[k]! + p.lambda)) * eta;
+      for (let i = this.begin[k]!, e = this.end[k]!; i < e; i++) margin[rowsBuf[i]!] += v;
+    }
+    if (this.nSampled === this.n) return;
+    const inSample = this.inSample;
     for (let r = 0; r < this.n; r++) {
+      if (inSample[r]) continue;
       let k = 0;
       const base = r * nf;
       while (left[k]! >= 0) {
