@@ -92,7 +92,8 @@ export function buildApp(o: AppOptions): FastifyInstance {
     const { id } = parse(S.IdParams, req.params, 'params');
     const pin = await engine.storage.getPin(id);
     if (!pin) throw new NotFoundError('pin', id);
-    return { ...pin, counters: await engine.storage.pinCounters(id) };
+    const { createdAt, ...rest } = pin;
+    return { ...rest, ...(createdAt === undefined ? {} : { created_at: createdAt }), counters: await engine.storage.pinCounters(id) };
   });
 
   app.post('/v1/saves', async (req) => {

@@ -147,7 +147,7 @@ describe('writes', () => {
       id: 'n1',
       text: 'hello',
       locale: 'de',
-      createdAt: Date.parse('2024-01-02T03:04:05Z'),
+      created_at: Date.parse('2024-01-02T03:04:05Z'),
       embeddings: { v: [0.5, 1] },
       counters: {},
     });
