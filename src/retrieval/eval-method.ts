@@ -78,10 +78,10 @@ export class TwoTowerEvalMethod extends ParamMethod {
     this.userVec = new Float32Array(res.model.dim);
   }
 
-  scoreUser(user: number, items: Uint32Array, out: Float64Array): void {
+  protected scoreItems(user: number, items: Uint32Array, out: Float64Array): void {
     const model = this.model;
     const ds = this.ds;
-    if (!model || !ds) throw new Error('two-tower: scoreUser before prepare');
+    if (!model || !ds) throw new Error('two-tower: scoreItems before prepare');
     const hist = ds.userItems.subarray(ds.userOffsets[user]!, ds.userOffsets[user + 1]!);
     model.userEmbedding({ history: hist }, this.userVec);
     const d = model.dim;
