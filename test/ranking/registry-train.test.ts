@@ -154,3 +154,27 @@ describe('train-ranker job', () => {
     expect(() => runTrainRanker({ client: 'homefeed', registry: join(dir, 'reg') }, () => {})).toThrow(/--simulate/);
   });
 });
+
+describe('rankAndServe', () => {
+  it('orders by the ranker, explains, logs every candidate, and randomises exploration traffic', async () => {
+    const { rankAndServe, rankerFor } = await import('../../src/ranking/apply.js');
+    const { MemoryCandidateLogSink } = await import('../../src/ranking/logging.js');
+    const { ExplorationPolicy } = await import('../../src/ranking/exploration.js');
+    const req = { queryPins: [1], limit: 2, seed: 1 };
+    const cands: Candidate[] = [
+      { pin: 1, score: 0, sources: ['pixie'], features: { visits: 50 } },
+      { pin: 2, score: 0, sources: ['fresh'], features: { visits: 3 } },
+      { pin: 3, score: 0, sources: ['pixie'], features: { visits: 20 } },
+    ];
+    const sink = new MemoryCandidateLogSink();
+    const res = rankAndServe(new GbdtRanker(stump()), req, cands, { client: 'homefeed', requestId: 'r1', explain: true, sink });
+    expect(res.ranked.map((r) => r.candidate.pin)).toEqual([2, 1]);
+    expect(res.ranked[0]!.parts).toEqual({ ranker: 1.5, 'gbdt:visits': 0.5, 'gbdt:bias': 1 });
+    expect(sink.records.map((r) => [r.pin, r.position])).toEqual([[1, 1], [2, 0], [3, -1]]);
+    expect(rankerFor(null, 'homefeed').name).toBe('visit-order');
+    const all = new ExplorationPolicy(1, 1);
+    const ex = rankAndServe(rankerFor(null, 'homefeed'), { ...req, limit: 3 }, cands, { client: 'homefeed', requestId: 'r2', exploration: all, sink });
+    expect(ex.randomized).toBe(true);
+    expect(sink.records.slice(3).every((r) => r.randomized)).toBe(true);
+  });
+});
