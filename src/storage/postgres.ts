@@ -255,9 +255,35 @@ export class PostgresStorage implements Storage {
   }
 
   async addSaves(saves: SaveRecord[]): Promise<number> {
+    const s = this.s;
+    // set-based: one statement per chunk instead of four round trips per save
     const last = await this.tx(async (c) => {
       let m = 0;
-      for (const s of saves) m = Math.max(m, await this.applySave(c, s.pin, s.board, s.user ?? null, s.createdAt, 'add'));
+      for (let i = 0; i < saves.length; i += 5000) {
+        const chunk = saves.slice(i, i + 5000);
+        const r = await c.query(
+          `WITH input AS (
+             SELECT DISTINCT ON (pin, board) pin, board, usr, at
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) WITH ORDINALITY AS t(pin, board, usr, at, ord)
+             ORDER BY pin, board, ord DESC),
+           todo AS (
+             SELECT i.* FROM input i LEFT JOIN ${s}.saves x ON x.pin_id = i.pin AND x.board_id = i.board
+             WHERE x.pin_id IS NULL OR x.removed),
+           p AS (INSERT INTO ${s}.pins (id) SELECT DISTINCT pin FROM todo ON CONFLICT DO NOTHING),
+           b AS (INSERT INTO ${s}.boards (id) SELECT DISTINCT board FROM todo ON CONFLICT DO NOTHING),
+           logged AS (
+             INSERT INTO ${s}.save_log (pin_id, board_id, user_id, created_at, op)
+             SELECT pin, board, usr, at, 'add' FROM todo ORDER BY pin, board
+             RETURNING seq, pin_id, board_id, user_id, created_at)
+           INSERT INTO ${s}.saves (pin_id, board_id, user_id, created_at, seq, removed)
+           SELECT pin_id, board_id, user_id, created_at, seq, FALSE FROM logged
+           ON CONFLICT (pin_id, board_id) DO UPDATE SET user_id = coalesce(excluded.user_id, saves.user_id),
+             created_at = excluded.created_at, seq = excluded.seq, removed = FALSE
+           RETURNING seq`,
+          [chunk.map((x) => x.pin), chunk.map((x) => x.board), chunk.map((x) => x.user ?? null), chunk.map((x) => x.createdAt)],
+        );
+        for (const row of r.rows as { seq: string }[]) m = Math.max(m, Number(row.seq));
+      }
       return m;
     });
     await this.recordOnline(
