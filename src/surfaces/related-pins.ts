@@ -39,17 +39,30 @@ export interface RelatedPinsOptions {
 }
 
 /**
+ * Default per-source weights of the BlendRanker: the graph sources (Pixie, board co-occurrence)
+ * carry the ranking; embedding and text sources, whose normalised cosine/BM25 scores are flat
+ * (most candidates score 0.5–1), only break ties. Chosen by hand, not fitted; see
+ * docs/related-pins.md. Sources not listed weigh 1.
+ */
+export const DEFAULT_SOURCE_WEIGHTS: Readonly<Record<string, number>> = { pin2vec: 0.25, text: 0.25, visual: 0.25, memboost: 0 };
+
+/**
  * The default ranker when no trained model exists: score = Σ_s w_s · src_s + bonus · (sources − 1),
- * where src_s is source s's score normalised by its best candidate (merge.ts). Agreement between
- * independent sources is the strongest untrained signal, hence the bonus.
+ * where src_s is source s's score normalised by its best candidate (merge.ts). The agreement
+ * bonus (default 0) rewards pins several sources proposed; it helps with small quotas and hurts
+ * with large ones (every pin is then proposed by several sources).
  */
 export class BlendRanker implements Ranker {
   readonly name = 'blend';
+  readonly weights: Record<string, number>;
 
   constructor(
-    readonly weights: Record<string, number> = {},
-    readonly agreementBonus = 0.25,
-  ) {}
+    weights: Record<string, number> = {},
+    readonly agreementBonus = 0,
+  ) {
+    for (const [k, v] of Object.entries(weights)) if (!Number.isFinite(v)) throw new RangeError(`blend ranker: weight of ${k} must be finite, got ${v}`);
+    this.weights = { ...DEFAULT_SOURCE_WEIGHTS, ...weights };
+  }
 
   score(_req: CandidateRequest, candidates: Candidate[]): Float64Array {
     const out = new Float64Array(candidates.length);
@@ -71,7 +84,7 @@ export class BlendRanker implements Ranker {
 
 /**
  * Related Pins: generators → merge with quotas → Memboost (scores + insertion) → ranker → list.
- * final = ranker score + γ · Σ_q MB(q, r) over the query pins (one for Related Pins proper).
+ * final = ranker score + γ · MB(q, r); for several query pins MB is their weighted mean.
  */
 export class RelatedPinsSurface implements Surface {
   readonly name = 'related';
@@ -98,8 +111,50 @@ export class RelatedPinsSurface implements Surface {
   }
 
   async recommend(req: SurfaceRequest): Promise<RecommendedPin[]> {
-    if (!Array.isArray(req.queryPins) || req.queryPins.length === 0) throw new RangeError('related pins: at least one query pin is required');
     if (!Number.isInteger(req.limit) || req.limit < 0) throw new RangeError(`related pins: limit must be an integer >= 0, got ${req.limit}`);
+    const r = await this.run(req);
+    const order = Array.from({ length: r.candidates.length }, (_, i) => i);
+    order.sort((a, b) => r.final[b]! - r.final[a]! || r.candidates[a]!.pin - r.candidates[b]!.pin);
+    const gamma = this.o.memboost.gamma;
+    const out: RecommendedPin[] = [];
+    for (const i of order) {
+      if (out.length >= req.limit) break;
+      const c = r.candidates[i]!;
+      const parts: Record<string, number> = {};
+      if (req.explain) {
+        Object.assign(parts, c.features);
+        parts.ranker = r.ranker[i]!;
+        parts.memboost = r.memboost[i]!;
+        parts.memboostBoost = gamma * r.memboost[i]!;
+      }
+      out.push({ pin: c.pin, score: r.final[i]!, sources: c.sources, parts });
+    }
+    return out;
+  }
+
+  /**
+   * Final scores of given pins for a request (offline evaluation: rank a fixed candidate set).
+   * Pins no source proposed still get Memboost and the ranker's score for a candidate without
+   * sources; excluded pins (the query, its duplicates, req.exclude) score -Infinity.
+   */
+  async scorePins(req: SurfaceRequest, pins: ArrayLike<number>): Promise<Float64Array> {
+    const r = await this.run(req, pins);
+    const at = new Map<number, number>();
+    for (let i = 0; i < r.candidates.length; i++) at.set(r.candidates[i]!.pin, i);
+    const out = new Float64Array(pins.length);
+    for (let k = 0; k < pins.length; k++) {
+      const i = at.get(pins[k]!);
+      out[k] = i === undefined ? -Infinity : r.final[i]!;
+    }
+    return out;
+  }
+
+  /** generators → merge → Memboost (+ insertion) → ranker; `extra` pins are added as bare candidates. */
+  private async run(
+    req: SurfaceRequest,
+    extra?: ArrayLike<number>,
+  ): Promise<{ candidates: Candidate[]; ranker: Float64Array; memboost: Float64Array; final: Float64Array }> {
+    if (!Array.isArray(req.queryPins) || req.queryPins.length === 0) throw new RangeError('related pins: at least one query pin is required');
     const dups = this.o.duplicates;
     const queries = dups ? req.queryPins.map((p) => dups.originalOf(p)) : req.queryPins.slice();
     const blocked = new Set<number>([...req.queryPins, ...queries]);
@@ -126,42 +181,38 @@ export class RelatedPinsSurface implements Surface {
         merged.push(c);
       }
     }
+    if (extra) {
+      for (let k = 0; k < extra.length; k++) {
+        const p = extra[k]!;
+        if (present.has(p) || skip(p)) continue;
+        present.add(p);
+        merged.push({ pin: p, score: 0, sources: [], features: {} });
+      }
+    }
+    // several query pins: the weighted mean of MB(q, r), pairs without memory counting 0, so
+    // MB keeps the scale γ was set for on single-pin requests
     const mb = new Float64Array(merged.length);
     if (rows.length > 0) {
+      let wsum = 0;
+      for (let k = 0; k < rows.length; k++) wsum += req.queryWeights ? req.queryWeights[k]! : 1;
       for (let i = 0; i < merged.length; i++) {
         const c = merged[i]!;
         let s = 0;
         let n = 0;
-        for (const row of rows) {
-          const v = row.get(c.pin);
+        for (let k = 0; k < rows.length; k++) {
+          const v = rows[k]!.get(c.pin);
           if (!v) continue;
-          s += memboostScore(v, v.subarray(EXPECTED_OFFSET), params);
+          s += (req.queryWeights ? req.queryWeights[k]! : 1) * memboostScore(v, v.subarray(EXPECTED_OFFSET), params);
           n++;
         }
-        mb[i] = s;
-        if (n > 0) c.features.memboost = s;
+        mb[i] = wsum > 0 ? s / wsum : 0;
+        if (n > 0) c.features.memboost = mb[i]!;
       }
     }
-
     const rs = this.ranker.score(genReq, merged);
     if (rs.length !== merged.length) throw new Error(`related pins: ranker ${this.ranker.name} returned ${rs.length} scores for ${merged.length} candidates`);
-    const order = Array.from({ length: merged.length }, (_, i) => i);
     const fin = new Float64Array(merged.length);
     for (let i = 0; i < merged.length; i++) fin[i] = rs[i]! + params.gamma * mb[i]!;
-    order.sort((a, b) => fin[b]! - fin[a]! || merged[a]!.pin - merged[b]!.pin);
-    const out: RecommendedPin[] = [];
-    for (const i of order) {
-      if (out.length >= req.limit) break;
-      const c = merged[i]!;
-      const parts: Record<string, number> = {};
-      if (req.explain) {
-        Object.assign(parts, c.features);
-        parts.ranker = rs[i]!;
-        parts.memboost = mb[i]!;
-        parts.memboostBoost = params.gamma * mb[i]!;
-      }
-      out.push({ pin: c.pin, score: fin[i]!, sources: c.sources, parts });
-    }
-    return out;
+    return { candidates: merged, ranker: rs, memboost: mb, final: fin };
   }
 }

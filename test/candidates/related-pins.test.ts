@@ -57,16 +57,22 @@ describe('RelatedPinsSurface', () => {
     const b = new Fixed('b', [3, 7], [1, 0.5]);
     const s = new RelatedPinsSurface({ sources: [{ generator: a, quota: 4 }, { generator: b, quota: 2 }] });
     const out = await s.recommend(req());
-    // pin 3: 0.5 (a) + 1 (b) + 0.25 agreement bonus
+    // pin 3: 0.5 (a) + 1 (b)
     expect(out.map((r) => [r.pin, r.score])).toEqual([
-      [3, 1.75],
+      [3, 1.5],
       [1, 1],
       [2, 0.75],
       [7, 0.5],
       [4, 0.25],
     ]);
     expect(out[0]!.sources).toEqual(['a', 'b']);
-    expect(out[0]!.parts).toMatchObject({ ranker: 1.75, memboost: 0, src_a: 0.5, src_b: 1, a: 2, b: 1 });
+    expect(out[0]!.parts).toMatchObject({ ranker: 1.5, memboost: 0, src_a: 0.5, src_b: 1, a: 2, b: 1 });
+    // with an agreement bonus, and pin2vec's default weight of 0.25
+    const bonus = new RelatedPinsSurface({ sources: [{ generator: a, quota: 4 }, { generator: b, quota: 2 }], ranker: new BlendRanker({}, 0.25) });
+    expect((await bonus.recommend(req()))[0]!.score).toBe(1.75);
+    const p2v = new Fixed('pin2vec', [3], [1]);
+    const weighted = new RelatedPinsSurface({ sources: [{ generator: a, quota: 4 }, { generator: p2v, quota: 1 }] });
+    expect((await weighted.recommend(req())).find((r) => r.pin === 3)!.score).toBe(0.75);
     const quiet = await s.recommend(req({ explain: false, limit: 2 }));
     expect(quiet).toHaveLength(2);
     expect(quiet[0]!.parts).toEqual({});
@@ -86,6 +92,26 @@ describe('RelatedPinsSurface', () => {
     expect(nine.score).toBeCloseTo(Math.log(7 / 2.5), 6);
     expect(out[2]!.score).toBeCloseTo(0.25 + Math.log(22 / 14.5), 6);
     expect(out[2]!.parts.memboostBoost).toBeCloseTo(Math.log(22 / 14.5), 6);
+  });
+
+  it('scores a fixed set of pins through the same pipeline', async () => {
+    const table = await buildMemboostTable(log());
+    const a = new Fixed('a', [1, 2, 3, 4], [4, 3, 2, 1]);
+    const s = new RelatedPinsSurface({ sources: [{ generator: a, quota: 4 }], memory: tableMemory(table), memboost: params, insertion: { maxInsert: 0 } });
+    const scores = await s.scorePins(req(), [4, 8, 0, 9]);
+    expect(scores[0]).toBeCloseTo(0.25 + Math.log(22 / 14.5), 6);
+    // 8: nobody proposed it and nothing is remembered; 0: the query itself; 9: remembered only
+    expect(scores[1]).toBe(0);
+    expect(scores[2]).toBe(-Infinity);
+    expect(scores[3]).toBeCloseTo(Math.log(7 / 2.5), 6);
+  });
+
+  it('averages Memboost over several query pins', async () => {
+    const table = await buildMemboostTable(log());
+    const a = new Fixed('a', [4], [1]);
+    const s = new RelatedPinsSurface({ sources: [{ generator: a, quota: 1 }], memory: tableMemory(table), memboost: params, insertion: { maxInsert: 0 } });
+    const two = await s.recommend(req({ queryPins: [0, 77], queryWeights: [1, 3] }));
+    expect(two[0]!.parts.memboost).toBeCloseTo(Math.log(22 / 14.5) / 4, 6);
   });
 
   it('uses real-time counters between batch runs', async () => {

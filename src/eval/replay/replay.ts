@@ -27,6 +27,8 @@ export interface ReplayOptions {
   minItems: number;
   /** simulated Related Pins views per user (default 6) */
   viewsPerUser: number;
+  /** fresh views for the expected-clicks comparison (default 1000) */
+  engagementViews: number;
   /** results shown per view (default 20) */
   shown: number;
   /** click model examination exponent: exam(s) = 1/(1+s)^eta (default 1) */
@@ -57,6 +59,7 @@ export const DEFAULT_REPLAY: ReplayOptions = {
   hideFraction: 0.3,
   minItems: 4,
   viewsPerUser: 6,
+  engagementViews: 1000,
   shown: 20,
   eta: 1,
   attrHidden: 0.7,
@@ -70,7 +73,7 @@ export const DEFAULT_REPLAY: ReplayOptions = {
   pin2vec: { dim: 32, epochs: 5, window: 4 },
   quotas: { pixie: 1000, board: 1000, pin2vec: 200 },
   rankerWeights: {},
-  agreementBonus: 0.25,
+  agreementBonus: 0,
 };
 
 /** One row of the `eval` table. */
@@ -96,9 +99,19 @@ export interface ReplayBias {
   example: { query: number; result: number; meanSlot: number; impressions: number; clicks: number; expectedClicks: number; memboost: number; rankWithout: number; rankWith: number } | null;
 }
 
+/** Fresh simulated views: expected clicks per view under the click model, per list source. */
+export interface ReplayEngagement {
+  views: number;
+  /** Σ_s exam(s)·attractiveness over the shown slots, averaged over views */
+  pixie: number;
+  pipelineNoMemboost: number;
+  pipeline: number;
+}
+
 export interface ReplayReport {
   rows: ReplayRow[];
   bias: ReplayBias;
+  engagement: ReplayEngagement;
   stats: { views: number; impressions: number; clicks: number; saves: number; sessions: number; hiddenItems: number; seconds: number; users: number };
 }
 
@@ -301,10 +314,14 @@ export async function runReplay(dataset: string | EvalDataset, options: Partial<
   add('replay:pixie-full-graph', await evaluate(ds, users, pixieOn(datasetGraph(ds))), `reference: Pixie on the full training graph (nothing hidden); ${users.length} users; ${o.steps} steps`);
 
   const bias = await biasOnReplay(sim, full, noMemboost, o);
+  log(`${ds.name}: low-shown boosted pairs: mean rank ${bias.meanRankWithout.toFixed(1)} -> ${bias.meanRankWith.toFixed(1)} with Memboost`);
+  const engagement = await engagementReplay(ds, split, full, noMemboost, o, rng.fork());
+  log(`${ds.name}: expected clicks per view: pixie ${engagement.pixie.toFixed(3)}, pipeline ${engagement.pipelineNoMemboost.toFixed(3)}, +Memboost ${engagement.pipeline.toFixed(3)}`);
   const seconds = (performance.now() - t0) / 1000;
   return {
     rows,
     bias,
+    engagement,
     stats: {
       views: sim.views,
       impressions: sim.impressions,
@@ -364,4 +381,52 @@ async function biasOnReplay(sim: Simulation, full: RelatedPinsSurface, without: 
     topTenWithout: tenWithout / n,
     example,
   };
+}
+
+/**
+ * New views after the log was collected: for a random user and one of their graph items, the
+ * lists of Pixie alone, the pipeline without Memboost and the full pipeline are scored by the
+ * click model's expected clicks (the simulator knows every pin's attractiveness to the user).
+ */
+async function engagementReplay(
+  ds: EvalDataset,
+  split: Split,
+  full: RelatedPinsSurface,
+  without: RelatedPinsSurface,
+  o: ReplayOptions,
+  rng: Rng,
+): Promise<ReplayEngagement> {
+  const walker = new PixieWalker(split.graph);
+  const model = new ClickModel(o.eta);
+  const mark = new Uint8Array(ds.numItems);
+  const sums = [0, 0, 0];
+  let views = 0;
+  const expected = (pins: ArrayLike<number>): number => {
+    let e = 0;
+    for (let s = 0; s < pins.length; s++) {
+      const m = mark[pins[s]!];
+      e += model.examination(s) * (m === 2 ? o.attrHidden : m === 1 ? o.attrKnown : o.attrOther);
+    }
+    return e;
+  };
+  for (let tries = 0; views < o.engagementViews && tries < o.engagementViews * 20; tries++) {
+    const u = rng.int(ds.numUsers);
+    const vs = split.visItems.subarray(split.visOffsets[u]!, split.visOffsets[u + 1]!);
+    const hs = split.hidItems.subarray(split.hidOffsets[u]!, split.hidOffsets[u + 1]!);
+    if (vs.length === 0) continue;
+    const q = vs[rng.int(vs.length)]!;
+    const seed = rng.nextU32();
+    for (const it of vs) mark[it] = 1;
+    for (const it of hs) mark[it] = 2;
+    mark[q] = 0;
+    const req: SurfaceRequest = { queryPins: [q], limit: o.shown, seed, surface: 'related', explain: false };
+    sums[0]! += expected(walker.query([q], undefined, { steps: o.simSteps, topK: o.shown, seed }).pins);
+    sums[1]! += expected((await without.recommend(req)).map((r) => r.pin));
+    sums[2]! += expected((await full.recommend(req)).map((r) => r.pin));
+    for (const it of vs) mark[it] = 0;
+    for (const it of hs) mark[it] = 0;
+    views++;
+  }
+  const n = Math.max(1, views);
+  return { views, pixie: sums[0]! / n, pipelineNoMemboost: sums[1]! / n, pipeline: sums[2]! / n };
 }
