@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerEval } from './eval.js';
 import { register as registerPinnerSage } from './pinnersage.js';
 import { register as registerRetrain } from './retrain.js';
 import { register as registerBuildGraph } from './build-graph.js';
@@ -11,6 +12,7 @@ import { register as registerTrainRanker } from './train-ranker.js';
  */
 export function registerCommands(program: Command): void {
   void program;
+  registerEval(program);
   registerBuildGraph(program);
   registerServe(program);
   registerTrainRanker(program);

@@ -1,4 +1,3 @@
-import { TopK } from '../../walk/top-k.js';
 import { userItemsOf, type EvalDataset } from '../datasets.js';
 
 /**
@@ -72,7 +71,7 @@ export function buildTopK(
 ): ItemMatrix {
   const acc = new Float64Array(numItems);
   const touched = new Uint32Array(numItems);
-  const heap = new TopK(k);
+  const vals0 = new Float64Array(numItems);
   const rowOff = new Uint32Array(numItems + 1);
   let cap = Math.max(16, numItems * Math.min(k, 64));
   let cols: Uint32Array = new Uint32Array(cap);
@@ -80,16 +79,25 @@ export function buildTopK(
   let nnz = 0;
   for (let x = 0; x < numItems; x++) {
     const nt = row(x, acc, touched);
-    heap.reset();
+    // compact the kept entries (positive, off-diagonal) to the front of touched
+    let m = 0;
     for (let t = 0; t < nt; t++) {
       const y = touched[t]!;
       const v = acc[y]!;
+      if (y !== x && v > 0) {
+        touched[m] = y;
+        vals0[m++] = v;
+      }
       acc[y] = 0;
-      if (y !== x && v > 0) heap.push(y, v);
     }
-    const top = heap.sorted();
-    if (nnz + top.ids.length > cap) {
-      while (nnz + top.ids.length > cap) cap *= 2;
+    let keep = m;
+    let threshold = -Infinity;
+    if (m > k) {
+      threshold = kthLargest(vals0.slice(0, m), k);
+      keep = k;
+    }
+    if (nnz + keep > cap) {
+      while (nnz + keep > cap) cap *= 2;
       const c2 = new Uint32Array(cap);
       c2.set(cols.subarray(0, nnz));
       cols = c2;
@@ -97,9 +105,22 @@ export function buildTopK(
       v2.set(vals.subarray(0, nnz));
       vals = v2;
     }
-    cols.set(top.ids, nnz);
-    vals.set(top.scores, nnz);
-    nnz += top.ids.length;
+    // strictly above the threshold, then ties at it (in touched order, deterministic) up to k
+    const start = nnz;
+    for (let t = 0; t < m; t++) {
+      if (vals0[t]! > threshold) {
+        cols[nnz] = touched[t]!;
+        vals[nnz++] = vals0[t]!;
+      }
+    }
+    if (m > k) {
+      for (let t = 0; t < m && nnz - start < k; t++) {
+        if (vals0[t] === threshold) {
+          cols[nnz] = touched[t]!;
+          vals[nnz++] = threshold;
+        }
+      }
+    }
     rowOff[x + 1] = nnz;
   }
   cols = cols.slice(0, nnz);
@@ -120,4 +141,31 @@ export function buildTopK(
     }
   }
   return new ItemMatrix(off, src, w);
+}
+
+/** The k-th largest value of a (scratch, reordered) array, 1 <= k <= a.length: quickselect. */
+export function kthLargest(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! > pivot) i++;
+      while (a[j]! < pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return a[target]!;
+  }
+  return a[target]!;
 }

@@ -10,7 +10,8 @@ import { ParamMethod, requireRange, type MethodOptions, type Params } from './ty
  *
  * Query weighting: with `qexp` < 0 (default -1 = off) Pixie's own step allocation is used
  * (steps ∝ deg·(C − log deg)); with `qexp` >= 0 the weights are set so each query pin gets
- * steps ∝ deg^qexp (0 = the same for every query pin).
+ * steps ∝ deg^qexp (0 = the same for every query pin). The step budget is `steps`, or, with
+ * `spq` > 0, spq × (number of query pins) capped at `steps`.
  */
 export class PixieMethod extends ParamMethod {
   private walker: PixieWalker | null = null;
@@ -21,7 +22,7 @@ export class PixieMethod extends ParamMethod {
   constructor(options: MethodOptions = {}) {
     super(
       'pixie',
-      { steps: 100_000, alpha: 0.5, boost: 1, beta: 0, np: 0, nv: 4, qexp: -1 },
+      { steps: 100_000, spq: 0, alpha: 0.5, boost: 1, beta: 0, np: 0, nv: 4, qexp: -1 },
       { 'citeulike-a': {}, lastfm: {} },
       options,
     );
@@ -29,6 +30,7 @@ export class PixieMethod extends ParamMethod {
 
   protected check(p: Params): void {
     requireRange(this.name, 'steps', p['steps']!, 1, 1e9, true);
+    requireRange(this.name, 'spq', p['spq']!, 0, 1e9, true);
     if (!(p['alpha']! > 0 && p['alpha']! <= 1)) throw new RangeError(`method pixie: alpha must be in (0, 1], got ${p['alpha']}`);
     requireRange(this.name, 'boost', p['boost']!, 0, 1, true);
     requireRange(this.name, 'beta', p['beta']!, 0, 10);
@@ -58,7 +60,8 @@ export class PixieMethod extends ParamMethod {
     }
     const p = this.p;
     const opts: Partial<PixieOptions> = {
-      steps: p['steps']!,
+      // spq > 0: budget scales with the number of query pins, capped at `steps`
+      steps: p['spq']! > 0 ? Math.min(p['steps']!, p['spq']! * q.length) : p['steps']!,
       alpha: p['alpha']!,
       boost: p['boost'] === 1,
       degreePenalty: p['beta']!,

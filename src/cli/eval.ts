@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import { DATASET_NAMES } from '../eval/datasets.js';
+import { DEFAULT_METHODS, methodEntry, methodNames } from '../eval/methods/registry.js';
+import type { Params } from '../eval/methods/types.js';
+import { writeReportJson } from '../eval/report.js';
+import { printEvalTable } from '../eval/run.js';
+
+interface EvalCliOptions {
+  data?: string;
+  datasets: string;
+  methods: string;
+  users?: string;
+  seed: string;
+  k: string;
+  json?: string;
+  set: string[];
+  list?: boolean;
+}
+
+function list(v: string): string[] {
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function int(v: string, what: string, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${what} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** --set pixie.steps=50000 (repeatable) -> { pixie: { steps: 50000 } } */
+export function parseSets(sets: string[]): Record<string, Params> {
+  const out: Record<string, Params> = {};
+  for (const s of sets) {
+    const m = /^([a-z0-9-]+)\.([A-Za-z0-9_]+)=(.+)$/.exec(s);
+    if (!m) throw new Error(`--set ${JSON.stringify(s)}: expected METHOD.PARAM=NUMBER, e.g. pixie.steps=50000`);
+    const v = Number(m[3]);
+    if (!Number.isFinite(v)) throw new Error(`--set ${s}: ${JSON.stringify(m[3])} is not a number`);
+    methodEntry(m[1]!);
+    (out[m[1]!] ??= {})[m[2]!] = v;
+  }
+  return out;
+}
+
+export function register(program: Command): void {
+  program
+    .command('eval')
+    .description('quality benchmark: HR@10 / NDCG@10 on leave-one-out data sets, beside published figures')
+    .option('--data <dir>', 'data directory (default: $BOARDWALK_DATA or ../shared/data)')
+    .option('--datasets <list>', 'comma-separated data sets', DATASET_NAMES.join(','))
+    .option('--methods <list>', `comma-separated methods (${methodNames().join(', ')})`, DEFAULT_METHODS.join(','))
+    .option('--users <n>', 'evaluate a seeded sample of N users per data set (default: all)')
+    .option('--seed <s>', 'seed for user sampling and random walks', '1')
+    .option('--k <k>', 'cut-off K of HR@K and NDCG@K', '10')
+    .option('--set <method.param=value>', 'override a method parameter (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--json <file>', 'also write the report as JSON to FILE')
+    .option('--list', 'list the methods and exit')
+    .action(async (o: EvalCliOptions) => {
+      if (o.list) {
+        for (const name of methodNames()) process.stdout.write(`${name.padEnd(12)} ${methodEntry(name).description}\n`);
+        return;
+      }
+      const report = await printEvalTable({
+        dataDir: o.data,
+        datasets: list(o.datasets),
+        methods: list(o.methods),
+        users: o.users !== undefined ? int(o.users, '--users', 1) : undefined,
+        seed: int(o.seed, '--seed', 0),
+        k: int(o.k, '--k', 1),
+        params: parseSets(o.set),
+      });
+      if (o.json) {
+        writeReportJson(report, o.json);
+        process.stderr.write(`wrote ${o.json}\n`);
+      }
+    });
+}
