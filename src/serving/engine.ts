@@ -112,6 +112,7 @@ export const SURFACES = { related: 'related', homefeed: 'homefeed', relatedBoard
 export class Engine {
   readonly config: EngineConfig;
   private readonly surfaces = new Map<string, Surface>();
+  private readonly factories = new Map<string, { make: (g: PinBoardGraph) => Surface; graph: PinBoardGraph | null; surface: Surface | null }>();
   private readonly cache: Lru<RecommendedPin[]>;
   private rebuildTimer: NodeJS.Timeout | null = null;
   /** the graph of the request whose surface call is starting (see `run`) */
@@ -151,11 +152,31 @@ export class Engine {
 
   /** Replaces the surface for a name (the lead plugs in full pipelines here). */
   setSurface(name: string, surface: Surface): void {
+    this.factories.delete(name);
     this.surfaces.set(name, surface);
     this.cache.clear();
   }
 
-  surface(name: string): Surface {
+  /**
+   * Replaces the surface for a name with one built per graph generation: `make(graph)` runs on
+   * the first request after each swap, for surfaces whose generators bind to one graph.
+   */
+  setSurfaceFactory(name: string, make: (graph: PinBoardGraph) => Surface): void {
+    this.surfaces.delete(name);
+    this.factories.set(name, { make, graph: null, surface: null });
+    this.cache.clear();
+  }
+
+  /** The surface for a name, on graph `g` (the current graph when omitted). */
+  surface(name: string, g: PinBoardGraph = this.live.graph): Surface {
+    const f = this.factories.get(name);
+    if (f) {
+      if (f.graph !== g || f.surface === null) {
+        f.surface = f.make(g);
+        f.graph = g;
+      }
+      return f.surface;
+    }
     const s = this.surfaces.get(name);
     if (!s) throw new Error(`no surface named ${JSON.stringify(name)}`);
     return s;
@@ -306,7 +327,7 @@ export class Engine {
       if (r.locale) req.locale = r.locale;
       if (surfaceExclude) req.exclude = surfaceExclude;
       // Surfaces read the graph synchronously when called; pin it to this request's snapshot.
-      const surface = this.surface(surfaceName);
+      const surface = this.surface(surfaceName, g);
       this.requestGraph = g;
       let pending: Promise<RecommendedPin[]>;
       try {

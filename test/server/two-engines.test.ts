@@ -37,3 +37,28 @@ describe('two engines on one store (cluster workers, several instances)', () => 
     }
   });
 });
+
+describe('surface plug-in', () => {
+  it('setSurface and setSurfaceFactory swap a surface in one line', async () => {
+    const s = new SqliteStorage({ path: ':memory:' });
+    await s.init();
+    await seedToy(s);
+    const e = await Engine.open(s, { rebuildIntervalMs: 0 });
+    try {
+      e.setSurface('related', { name: 'related', recommend: async (req) => [{ pin: req.queryPins[0]!, score: 7, sources: ['fake'], parts: {} }] });
+      expect((await e.relatedPins('b', { ...page, explain: true })).items).toEqual([{ id: 'b', score: 7, sources: ['fake'], parts: {} }]);
+      const built: number[] = [];
+      e.setSurfaceFactory('related', (g) => {
+        built.push(g.numEdges);
+        return { name: 'related', recommend: async () => [{ pin: 0, score: g.numEdges, sources: ['f'], parts: {} }] };
+      });
+      expect((await e.relatedPins('b', page)).items[0]!.score).toBe(6);
+      await e.addSaves([{ pin: 'z', board: 'B1', createdAt: 1 }]);
+      expect((await e.relatedPins('b', page)).items[0]!.score).toBe(7); // rebuilt on the new graph
+      expect(built).toEqual([6, 7]);
+    } finally {
+      await e.close();
+      await s.close();
+    }
+  });
+});
