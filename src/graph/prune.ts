@@ -260,10 +260,9 @@ function mix32(x: number): number {
  *
  * Each board keeps, per hash function, its smallest and second-smallest pin hash and the pin
  * that gave the smallest; dropping p from a board's set is then O(1) (take the second when p
- * was the argmin). Building the sketches costs O((P+E)·k) time and 12·k bytes per board plus
- * 4·k per pin; scoring a pin of degree d costs O(d·k) with small typed-array hash tables, so
- * it scales to large graphs. The estimate is exact for
- * identical and disjoint pin sets.
+ * was the argmin). Building the sketches costs O(E·k) time and 12·k bytes per board; scoring
+ * a pin of degree d costs O(d·k) with small typed-array hash tables, so it scales to large
+ * graphs. The estimate is exact for identical and disjoint pin sets.
  */
 export function overlapSimilarity(opts: { hashes?: number; seed?: number } = {}): SimilarityFactory {
   const k = opts.hashes ?? 16;
@@ -271,18 +270,9 @@ export function overlapSimilarity(opts: { hashes?: number; seed?: number } = {})
   const seed = opts.seed ?? 1;
   return (graph) => {
     const nb = graph.numBoards;
-    const np = graph.numPins;
     const rng = new Rng(seed);
     const salt = new Uint32Array(k);
     for (let j = 0; j < k; j++) salt[j] = rng.nextU32();
-    // k hashes per pin, computed once (not once per edge); NONE is reserved for "empty"
-    const ph = new Uint32Array(np * k);
-    for (let q = 0; q < np; q++) {
-      for (let j = 0; j < k; j++) {
-        const h = mix32(q ^ salt[j]!);
-        ph[q * k + j] = h === NONE ? NONE - 1 : h;
-      }
-    }
     const min1 = new Uint32Array(nb * k).fill(NONE);
     const min2 = new Uint32Array(nb * k).fill(NONE);
     const arg = new Uint32Array(nb * k);
@@ -292,9 +282,10 @@ export function overlapSimilarity(opts: { hashes?: number; seed?: number } = {})
       const end = boardOffsets[b + 1]!;
       for (let i = boardOffsets[b]!; i < end; i++) {
         const q = boardAdj[i]!;
-        const qb = q * k;
+        // hashing per edge beats a precomputed per-pin table: that table's random reads miss the cache
         for (let j = 0; j < k; j++) {
-          const h = ph[qb + j]!;
+          let h = mix32(q ^ salt[j]!);
+          if (h === NONE) h = NONE - 1; // NONE is reserved for "empty"
           const s = base + j;
           if (h < min1[s]!) {
             min2[s] = min1[s]!;
