@@ -232,9 +232,13 @@ export class Engine {
 
   // ---- reads ----
 
-  /** Makes writes so far visible to the next snapshot (when any are pending). */
+  /**
+   * Read-your-writes: merges pending writes before answering, while merges are cheap. On a
+   * graph where a merge takes longer, requests use the current snapshot and the timed merge
+   * catches up (ids it lacks are still merged on demand, see `resolve`).
+   */
   private async settle(): Promise<void> {
-    if (this.live.isDirty) await this.live.refresh();
+    if (this.live.isDirty && this.live.lastMergeMs < 20) await this.live.refresh();
   }
 
   /**

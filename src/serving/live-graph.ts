@@ -38,6 +38,8 @@ export class LiveGraph {
   private poller: NodeJS.Timeout | null = null;
   private fullInFlight = 0;
   onSwap: ((info: SwapInfo) => void) | null = null;
+  /** how long the last merge took (ms); merges on big graphs are spaced out by it */
+  lastMergeMs = 0;
 
   private constructor(
     private readonly storage: Storage,
@@ -100,10 +102,12 @@ export class LiveGraph {
   markDirty(): void {
     this.dirty = true;
     if (this.timer === null && this.mergeDelayMs >= 0) {
+      // a merge is O(edges): on a big graph, keep merging to at most ~20% of the time
+      const delay = Math.max(this.mergeDelayMs, 4 * this.lastMergeMs);
       this.timer = setTimeout(() => {
         this.timer = null;
         void this.refresh().catch(() => undefined);
-      }, this.mergeDelayMs);
+      }, delay);
       this.timer.unref();
     }
   }
@@ -171,7 +175,9 @@ export class LiveGraph {
     kind: 'merge' | 'full',
     t0: number,
   ): void {
+    const t1 = performance.now();
     const graph = applyDelta(base, changes, notes);
+    if (kind === 'merge') this.lastMergeMs = performance.now() - t1;
     const next: GraphSnapshot = {
       graph,
       seq,
