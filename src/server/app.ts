@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { UnknownIdError } from '../graph/id-map.js';
 import { Engine, NotFoundError, type Page, type PageRequest } from '../serving/engine.js';
 import { openStorage } from '../storage/open.js';
@@ -25,6 +26,8 @@ export function buildApp(o: AppOptions): FastifyInstance {
     bodyLimit: config.bodyLimitBytes,
   });
   const eventsBody = S.eventsBody(config.maxEventBatch);
+  // response schema: fastify compiles a fast serializer for the hot recommendation routes
+  const recSchema = { response: { 200: z.toJSONSchema(S.RecResponse, { io: 'output' }) } };
   const openapi = openApiDocument(config.maxEventBatch);
 
   app.addHook('onResponse', (req, reply, done) => {
@@ -169,7 +172,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
     graph_version: p.graphVersion,
   });
 
-  app.get('/v1/pins/:id/related', async (req) => {
+  app.get('/v1/pins/:id/related', { schema: recSchema }, async (req) => {
     const { id } = parse(S.IdParams, req.params, 'params');
     const q = parse(S.RecQuery, req.query, 'query');
     const r = pageRequest(q);
@@ -178,14 +181,14 @@ export function buildApp(o: AppOptions): FastifyInstance {
     return respond(await engine.relatedPins(id, r));
   });
 
-  app.get('/v1/users/:id/homefeed', async (req) => {
+  app.get('/v1/users/:id/homefeed', { schema: recSchema }, async (req) => {
     const { id } = parse(S.IdParams, req.params, 'params');
     const q = parse(S.RecQuery, req.query, 'query');
     if (q.user !== undefined && q.user !== id) throw new HttpError(400, 'bad_request', 'query user: must be left out or equal the path user', 'user');
     return respond(await engine.homefeed(id, pageRequest(q)));
   });
 
-  app.get('/v1/boards/:id/related', async (req) => {
+  app.get('/v1/boards/:id/related', { schema: recSchema }, async (req) => {
     const { id } = parse(S.IdParams, req.params, 'params');
     const q = parse(S.RecQuery, req.query, 'query');
     return respond(await engine.relatedBoards(id, pageRequest(q)));
