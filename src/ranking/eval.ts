@@ -2,7 +2,7 @@ import { buildDataset, splitByRequest } from './dataset.js';
 import { DEFAULT_FEATURES, FeatureExtractor } from './features.js';
 import type { GbdtModel } from './gbdt/model.js';
 import { trainGbdt, type GbdtParams } from './gbdt/train.js';
-import { labelConfigFor } from './labels.js';
+import { labelConfigFor, type LabelConfig } from './labels.js';
 import type { CandidateLogRecord, EngagementEvent } from './logging.js';
 import { simulateEngagement } from './simulator.js';
 import { DEFAULT_TRAIN_PARAMS, modelMetrics, visitOrderMetrics } from './train-job.js';
@@ -61,11 +61,18 @@ export function rankerLift(records: readonly CandidateLogRecord[], events: reado
  * engagement probability of the top 10 after re-ranking all generated candidates of each
  * held-out request ('true-engagement@10'), which replay cannot measure.
  */
-export function simulatedLift(o: { clients: string[]; requests: number; seed: number; params?: Partial<GbdtParams> }): RankerEvalRow[] {
+export function simulatedLift(o: {
+  clients: string[];
+  requests: number;
+  seed: number;
+  params?: Partial<GbdtParams>;
+  /** label overrides per client */
+  labels?: Record<string, Partial<LabelConfig>>;
+}): RankerEvalRow[] {
   const log = simulateEngagement({ clients: o.clients, requests: o.requests, seed: o.seed });
   const rows: RankerEvalRow[] = [];
   for (const client of o.clients) {
-    const labels = labelConfigFor(client);
+    const labels = labelConfigFor(client, o.labels?.[client]);
     const all = buildDataset(log.candidates, log.events, { client, labels, features: DEFAULT_FEATURES });
     const { train, valid, test } = splitByRequest(all, { valid: 0.15, test: 0.15 }, o.seed);
     const model = trainGbdt(train, { ...DEFAULT_TRAIN_PARAMS, seed: o.seed, ...(o.params ?? {}) }, valid).model;

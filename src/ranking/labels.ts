@@ -24,7 +24,9 @@ export interface LabelConfig {
 
 export const SURFACE_LABELS: Record<string, LabelConfig> = {
   homefeed: { strategy: 'engagement', actionWeights: { save: 3, click: 1, closeup: 1, hide: -2 }, impressionWeight: 0.3, localBoost: 2 },
-  related: { strategy: 'blended', actionWeights: { save: 2, click: 1.5, closeup: 1, hide: -1 }, impressionWeight: 0.3, localBoost: 2 },
+  // blended/funnel labels learn whatever decided impressions; with visit-order serving that is
+  // visit order itself (see docs/ranking.md), so related starts on engagement labels too
+  related: { strategy: 'engagement', actionWeights: { save: 2, click: 1.5, closeup: 1, hide: -1 }, impressionWeight: 0.3, localBoost: 2 },
   notifications: { strategy: 'engagement', actionWeights: { click: 3, save: 1, hide: -1 }, impressionWeight: 0.3, localBoost: 2 },
 };
 
