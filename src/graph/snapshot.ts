@@ -265,6 +265,7 @@ function fail(what: string): never {
 /** Parses and checks the header, section table and (unless verify is false) the checksum. */
 export function readSnapshotHeader(buf: Uint8Array, verify = true): SnapshotHeader {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (b.length < 8 && b.length > 0 && SNAPSHOT_MAGIC.subarray(0, b.length).equals(b)) fail(`truncated: ${b.length} bytes, shorter than the magic`);
   if (b.length < 8 || !b.subarray(0, 8).equals(SNAPSHOT_MAGIC)) fail('wrong magic bytes: not a boardwalk graph snapshot');
   if (b.length < HEADER_BYTES) fail(`truncated: ${b.length} bytes, shorter than the ${HEADER_BYTES}-byte header`);
   const version = b.readUInt32LE(8);

@@ -118,6 +118,7 @@ describe('snapshot', () => {
     const buf = serializeGraph(sample());
     expect(() => deserializeGraph(buf.subarray(0, buf.length - 9))).toThrow(/snapshot: truncated: file has \d+ bytes, header says \d+/);
     expect(() => deserializeGraph(buf.subarray(0, 20))).toThrow(/snapshot: truncated/);
+    expect(() => deserializeGraph(buf.subarray(0, 5))).toThrow('snapshot: truncated: 5 bytes, shorter than the magic');
     expect(() => deserializeGraph(Buffer.from('PK\x03\x04 not a graph at all, nope'))).toThrow('snapshot: wrong magic bytes');
     expect(() => deserializeGraph(Buffer.alloc(0))).toThrow('snapshot: wrong magic bytes');
 
