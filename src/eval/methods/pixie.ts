@@ -11,7 +11,8 @@ import { ParamMethod, requireRange, type MethodOptions, type Params } from './ty
  * Query weighting: with `qexp` < 0 (default -1 = off) Pixie's own step allocation is used
  * (steps ∝ deg·(C − log deg)); with `qexp` >= 0 the weights are set so each query pin gets
  * steps ∝ deg^qexp (0 = the same for every query pin). The step budget is `steps`, or, with
- * `spq` > 0, spq × (number of query pins) capped at `steps`.
+ * `spq` > 0, spq × (number of query pins) capped at `steps`. `qval` > 0 also weights each
+ * query pin by (interaction value)^qval (e.g. lastfm play counts).
  */
 export class PixieMethod extends ParamMethod {
   private walker: PixieWalker | null = null;
@@ -22,7 +23,7 @@ export class PixieMethod extends ParamMethod {
   constructor(options: MethodOptions = {}) {
     super(
       'pixie',
-      { steps: 100_000, spq: 0, alpha: 0.5, boost: 1, beta: 0, np: 0, nv: 4, qexp: -1 },
+      { steps: 100_000, spq: 0, alpha: 0.5, boost: 1, beta: 0, np: 0, nv: 4, qexp: -1, qval: 0 },
       { 'citeulike-a': {}, lastfm: {} },
       options,
     );
@@ -37,6 +38,7 @@ export class PixieMethod extends ParamMethod {
     requireRange(this.name, 'np', p['np']!, 0, 1e9, true);
     requireRange(this.name, 'nv', p['nv']!, 1, 1e9, true);
     requireRange(this.name, 'qexp', p['qexp']!, -1, 10);
+    requireRange(this.name, 'qval', p['qval']!, 0, 10);
   }
 
   protected fit(ds: EvalDataset): void {
@@ -72,13 +74,17 @@ export class PixieMethod extends ParamMethod {
     };
     let weights: Float64Array | undefined;
     const qexp = p['qexp']!;
-    if (qexp >= 0) {
-      // undo Pixie's allocation s = d·(C − log d), then apply d^qexp
+    const qval = p['qval']!;
+    if (qexp >= 0 || qval > 0) {
       weights = this.weights.subarray(0, q.length);
+      const vals = ds.userValues.subarray(ds.userOffsets[user]!, ds.userOffsets[user + 1]!);
       const C = this.maxDeg;
       for (let k = 0; k < q.length; k++) {
         const d = walker.graph.pinDegree(q[k]!);
-        weights[k] = d > 0 ? Math.pow(d, qexp) / (d * (C - Math.log(d) + 1e-9)) : 0;
+        // undo Pixie's allocation s = d·(C − log d), then apply d^qexp
+        let w = qexp >= 0 ? (d > 0 ? Math.pow(d, qexp) / (d * (C - Math.log(d) + 1e-9)) : 0) : 1;
+        if (qval > 0) w *= Math.pow(vals[k]!, qval);
+        weights[k] = w;
       }
     }
     walker.query(q, weights, opts);

@@ -5,6 +5,8 @@ import { ExactCosineIndex } from '../../embeddings/exact-index.js';
 import { trainPin2Vec, type Pin2VecOptions } from '../../embeddings/pin2vec.js';
 import { PinBoardGraph } from '../../graph/graph.js';
 import { CoecAggregator } from '../../memboost/coec.js';
+import type { EngagementEvent } from '../../memboost/events.js';
+import { fitMemboostParams, fitQueriesFromEvents, type FitResult } from '../../memboost/fit.js';
 import { DEFAULT_MEMBOOST, type MemboostParams } from '../../memboost/score.js';
 import type { MemboostTable } from '../../memboost/table.js';
 import { BlendRanker, RelatedPinsSurface, tableMemory, type RelatedSource } from '../../surfaces/related-pins.js';
@@ -25,8 +27,12 @@ export interface ReplayOptions {
   hideFraction: number;
   /** users with fewer training items hide nothing (default 4) */
   minItems: number;
-  /** simulated Related Pins views per user (default 6) */
+  /** simulated Related Pins views per user: rounds (default 20) */
   viewsPerUser: number;
+  /** share of the rounds held out to fit Memboost's parameters (default 0.25; 0 = keep params) */
+  fitFraction: number;
+  /** held-out query pins used for the fit (default 400) */
+  fitQueries: number;
   /** fresh views for the expected-clicks comparison (default 1000) */
   engagementViews: number;
   /** results shown per view (default 20) */
@@ -58,7 +64,9 @@ export const DEFAULT_REPLAY: ReplayOptions = {
   users: 0,
   hideFraction: 0.3,
   minItems: 4,
-  viewsPerUser: 6,
+  viewsPerUser: 20,
+  fitFraction: 0.25,
+  fitQueries: 400,
   engagementViews: 1000,
   shown: 20,
   eta: 1,
@@ -110,6 +118,9 @@ export interface ReplayEngagement {
 
 export interface ReplayReport {
   rows: ReplayRow[];
+  /** Memboost parameters used, and the fit that chose them (null when not fitted) */
+  params: MemboostParams;
+  fit: FitResult | null;
   bias: ReplayBias;
   engagement: ReplayEngagement;
   stats: { views: number; impressions: number; clicks: number; saves: number; sessions: number; hiddenItems: number; seconds: number; users: number };
@@ -153,6 +164,9 @@ function splitEngagement(ds: EvalDataset, o: ReplayOptions, rng: Rng): Split {
 
 interface Simulation {
   table: MemboostTable;
+  /** table of the rounds before the held-out ones, and the held-out rounds' events (for fitting) */
+  earlyTable: MemboostTable;
+  heldOut: EngagementEvent[];
   sessionOffsets: number[];
   sessionItems: number[];
   /** (q·2^26 + r) -> [impressions, slot sum, clicks] */
@@ -164,14 +178,18 @@ interface Simulation {
 }
 
 /**
- * Production replay: each user opens Related Pins on some of their graph items; Pixie (the
- * current system) shows its top results; the click model turns them into impressions, clicks
- * and saves. Attractiveness is highest for the user's hidden items: engagement the graph lacks.
+ * Production replay: in each round every user opens Related Pins on one of their graph items;
+ * Pixie (the current system) shows its top results; the click model turns them into
+ * impressions, clicks and saves. Attractiveness is highest for the user's hidden items:
+ * engagement the graph lacks. The last `fitFraction` of rounds is also kept apart for fitting.
  */
 function simulate(ds: EvalDataset, split: Split, o: ReplayOptions, rng: Rng): Simulation {
   const walker = new PixieWalker(split.graph);
   const model = new ClickModel(o.eta);
   const agg = new CoecAggregator({ maxPosition: o.shown });
+  const early = new CoecAggregator({ maxPosition: o.shown });
+  const heldOut: EngagementEvent[] = [];
+  const firstHeldOut = Math.max(1, Math.round(o.viewsPerUser * (1 - o.fitFraction)));
   const mark = new Uint8Array(ds.numItems);
   const sessionOffsets = [0];
   const sessionItems: number[] = [];
@@ -180,22 +198,26 @@ function simulate(ds: EvalDataset, split: Split, o: ReplayOptions, rng: Rng): Si
   let impressions = 0;
   let clicks = 0;
   let saves = 0;
-  for (let u = 0; u < ds.numUsers; u++) {
-    const vs = split.visItems.subarray(split.visOffsets[u]!, split.visOffsets[u + 1]!);
-    const hs = split.hidItems.subarray(split.hidOffsets[u]!, split.hidOffsets[u + 1]!);
-    if (vs.length === 0) continue;
-    for (const it of vs) mark[it] = 1;
-    for (const it of hs) mark[it] = 2;
-    for (let v = 0; v < o.viewsPerUser; v++) {
+  const emit = (e: EngagementEvent, round: number): void => {
+    agg.add(e);
+    if (round < firstHeldOut) early.add(e);
+    else heldOut.push(e);
+  };
+  for (let round = 0; round < o.viewsPerUser; round++) {
+    for (let u = 0; u < ds.numUsers; u++) {
+      const vs = split.visItems.subarray(split.visOffsets[u]!, split.visOffsets[u + 1]!);
+      const hs = split.hidItems.subarray(split.hidOffsets[u]!, split.hidOffsets[u + 1]!);
+      if (vs.length === 0) continue;
+      for (const it of vs) mark[it] = 1;
+      for (const it of hs) mark[it] = 2;
       const q = vs[rng.int(vs.length)]!;
       const res = walker.query([q], undefined, { steps: o.simSteps, topK: o.shown, seed: rng.nextU32() });
       views++;
-      const ts = views;
       let clickedAny = false;
       for (let s = 0; s < res.pins.length; s++) {
         const r = res.pins[s]!;
-        const base = { pin: r, queryPin: q, position: s, platform: 'web', surface: 'related', timestamp: ts, user: u };
-        agg.add({ ...base, action: 'impression' });
+        const base = { pin: r, queryPin: q, position: s, platform: 'web', surface: 'related', timestamp: round, user: u };
+        emit({ ...base, action: 'impression' }, round);
         impressions++;
         const key = q * 67108864 + r;
         let st = shownAt.get(key);
@@ -204,23 +226,48 @@ function simulate(ds: EvalDataset, split: Split, o: ReplayOptions, rng: Rng): Si
         st[1] += s;
         const attr = mark[r] === 2 ? o.attrHidden : mark[r] === 1 ? o.attrKnown : o.attrOther;
         if (!model.click(rng, s, attr)) continue;
-        agg.add({ ...base, action: 'click' });
+        emit({ ...base, action: 'click' }, round);
         clicks++;
         st[2]++;
         if (!clickedAny) sessionItems.push(q);
         clickedAny = true;
         sessionItems.push(r);
         if (mark[r] === 2 && rng.next() < o.saveRate) {
-          agg.add({ ...base, action: 'save' });
+          emit({ ...base, action: 'save' }, round);
           saves++;
         }
       }
       if (clickedAny) sessionOffsets.push(sessionItems.length);
+      for (const it of vs) mark[it] = 0;
+      for (const it of hs) mark[it] = 0;
     }
-    for (const it of vs) mark[it] = 0;
-    for (const it of hs) mark[it] = 0;
   }
-  return { table: agg.finish(), sessionOffsets, sessionItems, shownAt, views, impressions, clicks, saves };
+  return { table: agg.finish(), earlyTable: early.finish(), heldOut, sessionOffsets, sessionItems, shownAt, views, impressions, clicks, saves };
+}
+
+/**
+ * Fits Memboost's β, α, γ on the held-out rounds (memboost/fit.ts), with the pipeline's ranker
+ * scores (no Memboost) as the base: the replay's equivalent of the refit job.
+ */
+async function fitOnReplay(sim: Simulation, without: RelatedPinsSurface, o: ReplayOptions, rng: Rng): Promise<FitResult> {
+  const byQuery = new Map<number, Set<number>>();
+  for (const e of sim.heldOut) {
+    let s = byQuery.get(e.queryPin!);
+    if (!s) byQuery.set(e.queryPin!, (s = new Set()));
+    s.add(e.pin);
+  }
+  const qs = [...byQuery.keys()].sort((a, b) => a - b);
+  rng.shuffle(qs);
+  const keep = new Set(qs.slice(0, o.fitQueries));
+  const base = new Map<number, number>();
+  for (const q of keep) {
+    const results = [...byQuery.get(q)!];
+    const scores = await without.scorePins({ queryPins: [q], limit: 0, seed: hashSeed(`fit${q}`, o.seed), surface: 'related', explain: false }, results);
+    for (let i = 0; i < results.length; i++) base.set(q * 67108864 + results[i]!, scores[i]!);
+  }
+  const events = sim.heldOut.filter((e) => keep.has(e.queryPin!));
+  const queries = fitQueriesFromEvents(events, (q, r) => base.get(q * 67108864 + r) ?? 0);
+  return fitMemboostParams(sim.earlyTable, queries, { start: o.params });
 }
 
 /** HR@10 / NDCG@10 of a scorer over the sampled users (held-out item first, then negatives). */
@@ -251,9 +298,10 @@ const fmt = (x: number): string => x.toFixed(4);
 export async function runReplay(dataset: string | EvalDataset, options: Partial<ReplayOptions> = {}): Promise<ReplayReport> {
   const o: ReplayOptions = { ...DEFAULT_REPLAY, ...options, quotas: { ...DEFAULT_REPLAY.quotas, ...options.quotas } };
   if (!(o.hideFraction >= 0 && o.hideFraction < 1)) throw new RangeError(`replay: hideFraction must be in [0, 1), got ${o.hideFraction}`);
+  if (!(o.fitFraction >= 0 && o.fitFraction < 1)) throw new RangeError(`replay: fitFraction must be in [0, 1), got ${o.fitFraction}`);
   for (const k of ['attrHidden', 'attrKnown', 'attrOther', 'saveRate'] as const)
     if (!(o[k] >= 0 && o[k] <= 1)) throw new RangeError(`replay: ${k} must be in [0, 1], got ${o[k]}`);
-  for (const k of ['viewsPerUser', 'shown', 'simSteps', 'steps', 'users'] as const)
+  for (const k of ['viewsPerUser', 'shown', 'simSteps', 'steps', 'users', 'fitQueries', 'engagementViews'] as const)
     if (!Number.isInteger(o[k]) || o[k] < 0) throw new RangeError(`replay: ${k} must be an integer >= 0, got ${o[k]}`);
   const log = o.log ?? ((): void => undefined);
   const t0 = performance.now();
@@ -275,8 +323,15 @@ export async function runReplay(dataset: string | EvalDataset, options: Partial<
   ];
   const candidates = o.quotas.pixie + o.quotas.board + o.quotas.pin2vec;
   const ranker = new BlendRanker(o.rankerWeights, o.agreementBonus);
-  const full = new RelatedPinsSurface({ sources: sources(), memory: tableMemory(sim.table), memboost: o.params, candidates, overfetch: 1, ranker });
   const noMemboost = new RelatedPinsSurface({ sources: sources(), candidates, overfetch: 1, ranker });
+  let params = o.params;
+  let fit: FitResult | null = null;
+  if (o.fitFraction > 0) {
+    fit = await fitOnReplay(sim, noMemboost, o, rng.fork());
+    params = fit.params;
+    log(`${ds.name}: Memboost fitted on ${fit.queries} held-out queries: gamma=${params.gamma} alpha=${params.alpha} beta=${params.beta.join('/')}; NDCG ${fit.baseline.toFixed(4)} -> ${fit.ndcg.toFixed(4)}`);
+  }
+  const full = new RelatedPinsSurface({ sources: sources(), memory: tableMemory(sim.table), memboost: params, candidates, overfetch: 1, ranker });
 
   const users = sampleUsers(ds, o.users > 0 ? o.users : Number.MAX_SAFE_INTEGER, o.seed);
   const request = (u: number): SurfaceRequest => ({
@@ -309,17 +364,19 @@ export async function runReplay(dataset: string | EvalDataset, options: Partial<
   add(
     'replay:related-pipeline',
     await evaluate(ds, users, async (u, items, out) => out.set(await full.scorePins(request(u), items))),
-    `full pipeline: pixie+board+pin2vec, merge, Memboost (gamma=${o.params.gamma}, alpha=${o.params.alpha}), blend ranker; ${common}`,
+    `full pipeline: pixie+board+pin2vec, merge, Memboost (${fit ? 'fitted ' : ''}gamma=${params.gamma}, alpha=${params.alpha}, beta=${params.beta.join('/')}), blend ranker; ${common}`,
   );
   add('replay:pixie-full-graph', await evaluate(ds, users, pixieOn(datasetGraph(ds))), `reference: Pixie on the full training graph (nothing hidden); ${users.length} users; ${o.steps} steps`);
 
-  const bias = await biasOnReplay(sim, full, noMemboost, o);
+  const bias = await biasOnReplay(sim, full, noMemboost, { ...o, params });
   log(`${ds.name}: low-shown boosted pairs: mean rank ${bias.meanRankWithout.toFixed(1)} -> ${bias.meanRankWith.toFixed(1)} with Memboost`);
   const engagement = await engagementReplay(ds, split, full, noMemboost, o, rng.fork());
   log(`${ds.name}: expected clicks per view: pixie ${engagement.pixie.toFixed(3)}, pipeline ${engagement.pipelineNoMemboost.toFixed(3)}, +Memboost ${engagement.pipeline.toFixed(3)}`);
   const seconds = (performance.now() - t0) / 1000;
   return {
     rows,
+    params,
+    fit,
     bias,
     engagement,
     stats: {
