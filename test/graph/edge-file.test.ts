@@ -50,6 +50,16 @@ describe('readEdgeFiles', () => {
     expect(edges(b)).toEqual(edges(a));
   });
 
+  it('reads every format gzipped or plain', async () => {
+    const texts = { tsv: 'p1\tb1\np2\tb1\n', csv: 'p1,b1\n"p2",b1\n', jsonl: '{"pin":"p1","board":"b1"}\n{"pin":"p2","board":"b1"}\n' };
+    for (const [fmt, text] of Object.entries(texts)) {
+      for (const gz of [false, true]) {
+        const g = (await readEdgeFiles([file(`all-${fmt}-${gz}.data`, text, gz)], { format: fmt as 'tsv' | 'csv' | 'jsonl' })).build();
+        expect(edges(g)).toEqual(['p1>b1', 'p2>b1']);
+      }
+    }
+  });
+
   it('reads several files into one builder, with column indices (user/item data)', async () => {
     const a = file('train.rating', '0\t2\t5\n1\t0\t1\n', true);
     const b = file('more.rating', '1\t1\t3\n', false);
