@@ -140,7 +140,7 @@ export function register(program: Command): void {
     .command('train-ranker')
     .description('train the lightweight GBDT ranker for one client surface and promote it if it beats the current model')
     .requiredOption('--client <name>', 'client surface (homefeed, related, notifications, ...)')
-    .option('--registry <dir>', 'model registry directory', 'models')
+    .option('--registry <dir>', 'model registry directory', 'registry')
     .option('--log <file>', 'candidate log (JSONL, one CandidateLogRecord per line)')
     .option('--events <file>', 'engagement events (JSONL)')
     .option('--simulate', 'train on a generated engagement log instead of files')
