@@ -129,6 +129,8 @@ export class TwoTowerTrainer {
   private cand: Int32Array;
   private logQ: Float64Array;
   private logits: Float64Array;
+  private active: Int32Array;
+  private activeG: Float64Array;
   private dU: Float32Array;
   private dV: Float32Array;
   private histBuf: Int32Array;
@@ -176,6 +178,8 @@ export class TwoTowerTrainer {
     this.cand = new Int32Array(this.K);
     this.logQ = new Float64Array(this.K);
     this.logits = new Float64Array(this.B * this.K);
+    this.active = new Int32Array(this.K);
+    this.activeG = new Float64Array(this.K);
     this.dU = new Float32Array(this.B * d);
     this.dV = new Float32Array(this.K * d);
     this.histBuf = new Int32Array(this.B * c.historyLen);
@@ -333,20 +337,47 @@ export class TwoTowerTrainer {
 
     // ---- logits, softmax cross-entropy ----
     const lg = this.logits;
+    const logQ = this.logQ;
+    // raw logits, four users at a time so each candidate row is loaded once per four dots
+    let b0 = 0;
+    for (; b0 + 3 < bs; b0 += 4) {
+      const u0 = b0 * d;
+      const u1 = u0 + d;
+      const u2 = u1 + d;
+      const u3 = u2 + d;
+      const r0 = b0 * K;
+      for (let j = 0; j < K; j++) {
+        const vo = j * d;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let k = 0; k < d; k++) {
+          const v = V[vo + k]!;
+          s0 += U[u0 + k]! * v;
+          s1 += U[u1 + k]! * v;
+          s2 += U[u2 + k]! * v;
+          s3 += U[u3 + k]! * v;
+        }
+        const q = logQ[j]!;
+        lg[r0 + j] = s0 * invT - q;
+        lg[r0 + K + j] = s1 * invT - q;
+        lg[r0 + 2 * K + j] = s2 * invT - q;
+        lg[r0 + 3 * K + j] = s3 * invT - q;
+      }
+    }
+    for (; b0 < bs; b0++) {
+      for (let j = 0; j < K; j++) lg[b0 * K + j] = dotAt(U, b0 * d, V, j * d, d) * invT - logQ[j]!;
+    }
     let loss = 0;
     for (let b = 0; b < bs; b++) {
-      const uo = b * d;
       const row = b * K;
       const tb = this.cand[b]!;
       let mx = -Infinity;
       for (let j = 0; j < K; j++) {
-        if (j !== b && this.cand[j] === tb) {
-          lg[row + j] = -Infinity; // another copy of the positive is not a negative
-          continue;
-        }
-        const z = dotAt(U, uo, V, j * d, d) * invT - this.logQ[j]!;
-        lg[row + j] = z;
-        if (z > mx) mx = z;
+        // another copy of the positive is not a negative
+        if (j !== b && this.cand[j] === tb) lg[row + j] = -Infinity;
+        else if (lg[row + j]! > mx) mx = lg[row + j]!;
       }
       let se = 0;
       for (let j = 0; j < K; j++) se += Math.exp(lg[row + j]! - mx);
@@ -368,14 +399,42 @@ export class TwoTowerTrainer {
     const dV = this.dV;
     dU.fill(0, 0, bs * d);
     dV.fill(0, 0, K * d);
+    const act = this.active;
+    const actG = this.activeG;
     for (let b = 0; b < bs; b++) {
       const uo = b * d;
       const row = b * K;
+      // candidates with a gradient worth applying (the model already rules out the rest)
+      let na = 0;
       for (let j = 0; j < K; j++) {
-        const g = lg[row + j]! * invT;
-        // negatives the model already rules out carry no useful gradient
-        if (g === 0 || (j !== b && lg[row + j]! < skip)) continue;
-        const vo = j * d;
+        const g = lg[row + j]!;
+        if (g === 0 || (j !== b && g < skip)) continue;
+        act[na] = j;
+        actG[na++] = g * invT;
+      }
+      // four candidates at a time: dU_b is read and written once per four
+      let t = 0;
+      for (; t + 3 < na; t += 4) {
+        const v0 = act[t]! * d;
+        const v1 = act[t + 1]! * d;
+        const v2 = act[t + 2]! * d;
+        const v3 = act[t + 3]! * d;
+        const g0 = actG[t]!;
+        const g1 = actG[t + 1]!;
+        const g2 = actG[t + 2]!;
+        const g3 = actG[t + 3]!;
+        for (let k = 0; k < d; k++) {
+          const u = U[uo + k]!;
+          dU[uo + k]! += g0 * V[v0 + k]! + g1 * V[v1 + k]! + g2 * V[v2 + k]! + g3 * V[v3 + k]!;
+          dV[v0 + k]! += g0 * u;
+          dV[v1 + k]! += g1 * u;
+          dV[v2 + k]! += g2 * u;
+          dV[v3 + k]! += g3 * u;
+        }
+      }
+      for (; t < na; t++) {
+        const vo = act[t]! * d;
+        const g = actG[t]!;
         for (let k = 0; k < d; k++) {
           dU[uo + k]! += g * V[vo + k]!;
           dV[vo + k]! += g * U[uo + k]!;
