@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startService } from '../../src/server/app.js';
+import { loadConfig } from '../../src/server/config.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 
 const CHILD = join(import.meta.dirname, 'serve-child.ts');
@@ -48,7 +50,9 @@ async function post(url: string, body: unknown): Promise<Response> {
 describe('kill -9 and restart', () => {
   it('recovers the graph and every committed write; a batch cut by the kill is whole or absent', async () => {
     const N = 10_000;
-    let { child, url } = await start();
+    const started = await start();
+    const child = started.child;
+    let url = started.url;
     expect((await post(`${url}/v1/saves`, { saves: [{ pin: 'a', board: 'B1' }, { pin: 'b', board: 'B1' }, { pin: 'c', board: 'B2' }, { pin: 'b', board: 'B2' }] })).status).toBe(200);
     expect((await (await post(`${url}/v1/events`, { events: events('first', 1000) })).json())).toEqual({ inserted: 1000, duplicates: 0 });
     // fire a big batch and kill the server while it is being handled
@@ -57,12 +61,19 @@ describe('kill -9 and restart', () => {
     await kill(child);
     await pending;
 
-    ({ child, url } = await start());
-    const ready = (await (await fetch(`${url}/readyz`)).json()) as { edges: number; pins: number };
-    expect(ready).toMatchObject({ edges: 4, pins: 3 });
-    const rel = (await (await fetch(`${url}/v1/pins/a/related`)).json()) as { items: { id: string }[] };
-    expect(rel.items.map((x) => x.id).sort()).toEqual(['b', 'c']);
-    await kill(child);
+    // restart (in this process: the same startService that `boardwalk serve` runs)
+    const svc = await startService(
+      loadConfig({ env: {}, overrides: { port: 0, logLevel: 'silent', storage: { dataDir: dir }, engine: { rebuildIntervalMs: 0, pixie: { steps: 2000 } } } }),
+    );
+    url = svc.url;
+    try {
+      const ready = (await (await fetch(`${url}/readyz`)).json()) as { edges: number; pins: number };
+      expect(ready).toMatchObject({ edges: 4, pins: 3 });
+      const rel = (await (await fetch(`${url}/v1/pins/a/related`)).json()) as { items: { id: string }[] };
+      expect(rel.items.map((x) => x.id).sort()).toEqual(['b', 'c']);
+    } finally {
+      await svc.close();
+    }
 
     const s = new SqliteStorage({ path: join(dir, 'boardwalk.sqlite') });
     await s.init();
