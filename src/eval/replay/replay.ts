@@ -33,7 +33,7 @@ export interface ReplayOptions {
   fitFraction: number;
   /** held-out query pins used for the fit (default 400) */
   fitQueries: number;
-  /** fresh views for the expected-clicks comparison (default 1000) */
+  /** fresh views for the expected-clicks comparison (default 500) */
   engagementViews: number;
   /** results shown per view (default 20) */
   shown: number;
@@ -43,9 +43,14 @@ export interface ReplayOptions {
   attrHidden: number;
   attrKnown: number;
   attrOther: number;
+  /**
+   * Pins also differ in intrinsic appeal the graph cannot see (image, title): attractiveness is
+   * multiplied by a seeded log-normal quality exp(σ·z − σ²/2), capped at 1 (default σ = 1; 0 = off)
+   */
+  qualitySigma: number;
   /** P(save | click) for a hidden pin (default 0.3) */
   saveRate: number;
-  /** Pixie steps of the production walks that produce the shown lists (default 5 000) */
+  /** Pixie steps of the production walks that produce the shown lists (default 3 000) */
   simSteps: number;
   /** Pixie steps per user in the evaluation, the same for Pixie alone and the pipeline (default 50 000) */
   steps: number;
@@ -64,17 +69,18 @@ export const DEFAULT_REPLAY: ReplayOptions = {
   users: 0,
   hideFraction: 0.3,
   minItems: 4,
-  viewsPerUser: 20,
+  viewsPerUser: 12,
   fitFraction: 0.25,
   fitQueries: 400,
-  engagementViews: 1000,
+  engagementViews: 500,
   shown: 20,
   eta: 1,
   attrHidden: 0.7,
   attrKnown: 0.3,
   attrOther: 0.02,
   saveRate: 0.3,
-  simSteps: 5_000,
+  qualitySigma: 1,
+  simSteps: 3_000,
   steps: 50_000,
   seed: 1,
   params: DEFAULT_MEMBOOST,
@@ -128,6 +134,8 @@ export interface ReplayReport {
 
 interface Split {
   graph: PinBoardGraph;
+  /** intrinsic appeal per pin (multiplies attractiveness) */
+  quality: Float64Array;
   /** per user: training items the graph lacks (engaged only), CSR */
   hidOffsets: Uint32Array;
   hidItems: Uint32Array;
@@ -159,7 +167,10 @@ function splitEngagement(ds: EvalDataset, o: ReplayOptions, rng: Rng): Split {
     visOffsets[u + 1] = vis.length;
   }
   const graph = PinBoardGraph.fromEdges(Uint32Array.from(ep), Uint32Array.from(eb), ds.numItems, ds.numUsers);
-  return { graph, hidOffsets, hidItems: Uint32Array.from(hid), visOffsets, visItems: Uint32Array.from(vis) };
+  const quality = new Float64Array(ds.numItems);
+  const sg = o.qualitySigma;
+  for (let i = 0; i < ds.numItems; i++) quality[i] = Math.exp(sg * rng.normal() - (sg * sg) / 2);
+  return { graph, quality, hidOffsets, hidItems: Uint32Array.from(hid), visOffsets, visItems: Uint32Array.from(vis) };
 }
 
 interface Simulation {
@@ -224,7 +235,7 @@ function simulate(ds: EvalDataset, split: Split, o: ReplayOptions, rng: Rng): Si
         if (!st) shownAt.set(key, (st = [0, 0, 0]));
         st[0]++;
         st[1] += s;
-        const attr = mark[r] === 2 ? o.attrHidden : mark[r] === 1 ? o.attrKnown : o.attrOther;
+        const attr = Math.min(1, (mark[r] === 2 ? o.attrHidden : mark[r] === 1 ? o.attrKnown : o.attrOther) * split.quality[r]!);
         if (!model.click(rng, s, attr)) continue;
         emit({ ...base, action: 'click' }, round);
         clicks++;
@@ -301,6 +312,7 @@ export async function runReplay(dataset: string | EvalDataset, options: Partial<
   if (!(o.fitFraction >= 0 && o.fitFraction < 1)) throw new RangeError(`replay: fitFraction must be in [0, 1), got ${o.fitFraction}`);
   for (const k of ['attrHidden', 'attrKnown', 'attrOther', 'saveRate'] as const)
     if (!(o[k] >= 0 && o[k] <= 1)) throw new RangeError(`replay: ${k} must be in [0, 1], got ${o[k]}`);
+  if (!(o.qualitySigma >= 0 && o.qualitySigma <= 5)) throw new RangeError(`replay: qualitySigma must be in [0, 5], got ${o.qualitySigma}`);
   for (const k of ['viewsPerUser', 'shown', 'simSteps', 'steps', 'users', 'fitQueries', 'engagementViews'] as const)
     if (!Number.isInteger(o[k]) || o[k] < 0) throw new RangeError(`replay: ${k} must be an integer >= 0, got ${o[k]}`);
   const log = o.log ?? ((): void => undefined);
@@ -462,7 +474,7 @@ async function engagementReplay(
     let e = 0;
     for (let s = 0; s < pins.length; s++) {
       const m = mark[pins[s]!];
-      e += model.examination(s) * (m === 2 ? o.attrHidden : m === 1 ? o.attrKnown : o.attrOther);
+      e += model.examination(s) * Math.min(1, (m === 2 ? o.attrHidden : m === 1 ? o.attrKnown : o.attrOther) * split.quality[pins[s]!]!);
     }
     return e;
   };
