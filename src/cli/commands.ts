@@ -5,6 +5,8 @@ import { register as registerRetrain } from './retrain.js';
 import { register as registerBuildGraph } from './build-graph.js';
 import { register as registerServe } from './serve.js';
 import { register as registerTrainRanker } from './train-ranker.js';
+import { register as registerRankExplain } from './rank-explain.js';
+import { register as registerMemboost } from './memboost.js';
 
 /**
  * Every subcommand lives in its own file under src/cli/ and exports `register(program)`.
@@ -16,6 +18,8 @@ export function registerCommands(program: Command): void {
   registerBuildGraph(program);
   registerServe(program);
   registerTrainRanker(program);
+  registerRankExplain(program);
   registerRetrain(program);
   registerPinnerSage(program);
+  registerMemboost(program);
 }

@@ -12,6 +12,7 @@ import { ModelRegistry } from '../../src/ranking/registry.js';
 import { simulateEngagement } from '../../src/ranking/simulator.js';
 import { trainRanker } from '../../src/ranking/train-job.js';
 import { runTrainRanker } from '../../src/cli/train-ranker.js';
+import { runRankExplain } from '../../src/cli/rank-explain.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bw-reg-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -152,6 +153,13 @@ describe('train-ranker job', () => {
     const entry = JSON.parse(readFileSync(join(dir, 'reg', 'homefeed.json'), 'utf8')) as { history: unknown[] };
     expect(entry.history.length).toBe(2);
     expect(() => runTrainRanker({ client: 'homefeed', registry: join(dir, 'reg') }, () => {})).toThrow(/--simulate/);
+    // rank-explain on the first logged request: 3 lines of candidates, contributions named
+    const out: string[] = [];
+    runRankExplain({ client: 'homefeed', registry: join(dir, 'reg'), log: join(dir, 'log', 'candidates.jsonl'), top: 3 }, (l) => out.push(l));
+    expect(out[0]).toMatch(/^homefeed v1, request homefeed-3-0: 30 candidates$/);
+    expect(out.length).toBe(4);
+    expect(out[1]).toMatch(/^pin \d+ {2}score -?[\d.]+ {2}\((served at \d+|not served); bias/);
+    expect(() => runRankExplain({ client: 'related', registry: join(dir, 'reg'), log: join(dir, 'log', 'candidates.jsonl') }, () => {})).toThrow(/no promoted model/);
   });
 });
 
