@@ -6,6 +6,7 @@ import { register as registerBuildGraph } from './build-graph.js';
 import { register as registerServe } from './serve.js';
 import { register as registerTrainRanker } from './train-ranker.js';
 import { register as registerRankExplain } from './rank-explain.js';
+import { register as registerMemboost } from './memboost.js';
 
 /**
  * Every subcommand lives in its own file under src/cli/ and exports `register(program)`.
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerRankExplain(program);
   registerRetrain(program);
   registerPinnerSage(program);
+  registerMemboost(program);
 }
