@@ -1,4 +1,4 @@
-import type { PinBoardGraph } from '../graph/graph.js';
+import { PinBoardGraph } from '../graph/graph.js';
 import { Rng } from '../util/rng.js';
 import { allocateSteps } from './step-allocation.js';
 import { TopK } from './top-k.js';
@@ -60,6 +60,8 @@ export interface PixieResult {
 
 const INV_2_32 = 1 / 4294967296;
 const MAX_BIAS_TRIES = 16;
+/** walks advanced together by one walker (see walkOne); fixed, because it shapes the result */
+export const LANES = 32;
 
 /**
  * Pixie random walks with restart on one graph. A walker owns its scratch arrays (visit
@@ -73,11 +75,21 @@ export class PixieWalker {
   private readonly agg: Float64Array;
   private readonly aggTouched: Uint32Array;
   private nAgg = 0;
-  private readonly boardVisits: Float64Array;
+  private readonly boardVisits: Uint32Array;
   private readonly boardTouched: Uint32Array;
   private nBoardTouched = 0;
   private readonly isQuery: Uint8Array;
   private readonly maxDegree: number;
+  private readonly lanePin = new Int32Array(LANES);
+  private readonly laneStart = new Int32Array(LANES);
+  private readonly laneDeg = new Int32Array(LANES);
+  private readonly laneBoard = new Int32Array(LANES);
+  // Int32 views of the graph's arrays: V8 keeps int32 loads in integer registers, while uint32
+  // loads may be widened to doubles before indexing.
+  private readonly pinOff: Int32Array;
+  private readonly pinAdj: Int32Array;
+  private readonly boardOff: Int32Array;
+  private readonly boardAdj: Int32Array;
   private lastPenalty = 0;
   private lastBoost = true;
 
@@ -86,10 +98,16 @@ export class PixieWalker {
     this.touched = new Uint32Array(graph.numPins);
     this.agg = new Float64Array(graph.numPins);
     this.aggTouched = new Uint32Array(graph.numPins);
-    this.boardVisits = new Float64Array(graph.numBoards);
+    this.boardVisits = new Uint32Array(graph.numBoards);
     this.boardTouched = new Uint32Array(graph.numBoards);
     this.isQuery = new Uint8Array(graph.numPins);
     this.maxDegree = graph.maxPinDegree();
+    if (graph.numEdges >= 0x7fffffff) throw new RangeError('PixieWalker: graphs of 2^31 edges or more are not supported');
+    this.pinOff = int32View(graph.pinOffsets);
+    this.pinAdj = int32View(graph.pinAdj);
+    this.boardOff = int32View(graph.boardOffsets);
+    this.boardAdj = int32View(graph.boardAdj);
+    if (!warmedUp) warmUp();
   }
 
   /**
@@ -97,8 +115,7 @@ export class PixieWalker {
    * After it returns, `score(p)` gives any pin's final score for this query.
    */
   query(queryPins: ArrayLike<number>, weights?: ArrayLike<number>, options: Partial<PixieOptions> = {}): PixieResult {
-    const o: PixieOptions = { ...DEFAULT_PIXIE, ...options };
-    validate(o, this.graph, queryPins, weights);
+    const o = resolvePixieOptions(this.graph, queryPins, weights, options);
     this.clear();
     const g = this.graph;
     const nq = queryPins.length;
@@ -167,28 +184,39 @@ export class PixieWalker {
 
   /**
    * Walks from q for up to n steps. Returns the steps walked, negated if early stopping fired.
-   * The hot loop keeps the sfc32 state in locals and touches only typed arrays.
+   *
+   * Memory-level parallelism: LANES independent walks advance together, one hop per lane per
+   * pass, and each pass is split into stages (pin row, pick board, board row, pick pin) that
+   * each loop over all lanes. Within a stage the lanes' loads are independent, so the CPU keeps
+   * many cache misses in flight instead of one dependent miss at a time. Lanes are visited in a
+   * fixed order from one sfc32 stream (kept in locals), so a seed fixes the result.
+   * Each step restarts at q with probability alpha, which gives geometric walk lengths.
    */
   private walkOne(q: number, n: number, o: PixieOptions, seed: number): number {
-    const g = this.graph;
-    const pinOff = g.pinOffsets;
-    const pinAdj = g.pinAdj;
-    const boardOff = g.boardOffsets;
-    const boardAdj = g.boardAdj;
+    const pinOff = this.pinOff;
+    const pinAdj = this.pinAdj;
+    const boardOff = this.boardOff;
+    const boardAdj = this.boardAdj;
     const visits = this.visits;
     const touched = this.touched;
     const boardVisits = this.boardVisits;
     const boardTouched = this.boardTouched;
+    const lanePin = this.lanePin;
+    const laneStart = this.laneStart;
+    const laneDeg = this.laneDeg;
+    const laneBoard = this.laneBoard;
     let nTouched = this.nTouched;
     let nBoardTouched = this.nBoardTouched;
     const nv = o.nv;
     const np = o.np > 0 ? o.np : Infinity;
-    const logKeep = o.alpha >= 1 ? 0 : Math.log(1 - o.alpha);
+    const restartBelow = Math.round(o.alpha * 2147483648);
     const bias = o.bias;
     const pinCodes = bias?.pinCodes;
     const boardCodes = bias?.boardCodes;
     const code = bias ? bias.code : 0;
     const acceptOther = bias ? 1 / bias.strength : 1;
+
+    if (pinOff[q + 1]! - pinOff[q]! === 0) return 0;
 
     // sfc32 state
     const r = new Rng(seed);
@@ -198,30 +226,26 @@ export class PixieWalker {
     let d = r.nextU32() | 0;
     let t = 0;
 
+    const lanes = n < LANES ? n : LANES;
+    for (let l = 0; l < lanes; l++) lanePin[l] = q;
     let total = 0;
     let high = 0;
     let stopped = false;
-    const qStart = pinOff[q]!;
-    const qDeg = pinOff[q + 1]! - qStart;
-    if (qDeg === 0) return 0;
 
-    while (total < n && !stopped) {
-      // geometric walk length, >= 1
-      let len: number;
-      if (logKeep === 0) len = 1;
-      else {
-        t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
-        const u = ((t >>> 0) + 0.5) * INV_2_32;
-        len = 1 + Math.floor(Math.log(u) / logKeep);
+    while (total < n) {
+      const m = n - total < lanes ? n - total : lanes;
+      // stage 1: row of each lane's pin
+      for (let l = 0; l < m; l++) {
+        const p = lanePin[l]!;
+        const s = pinOff[p]!;
+        laneStart[l] = s;
+        laneDeg[l] = pinOff[p + 1]! - s;
       }
-      if (len > n - total) len = n - total;
-      let pin = q;
-      for (let s = 0; s < len; s++) {
-        // pin -> board
-        const ps = pinOff[pin]!;
-        const pd = pinOff[pin + 1]! - ps;
-        if (pd === 0) break;
+      // stage 2: pick a board (rejection sampling when biased)
+      for (let l = 0; l < m; l++) {
         t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
+        const ps = laneStart[l]!;
+        const pd = laneDeg[l]!;
         let board = pinAdj[ps + (((t >>> 0) * INV_2_32 * pd) | 0)]!;
         if (boardCodes !== undefined && boardCodes[board] !== code) {
           for (let tries = 0; tries < MAX_BIAS_TRIES; tries++) {
@@ -232,14 +256,21 @@ export class PixieWalker {
             if (boardCodes[board] === code) break;
           }
         }
-        if (boardVisits[board] === 0) boardTouched[nBoardTouched++] = board;
-        boardVisits[board]!++;
-        // board -> pin
-        const bs = boardOff[board]!;
-        const bd = boardOff[board + 1]! - bs;
-        if (bd === 0) break;
+        laneBoard[l] = board;
+      }
+      // stage 3: row of each lane's board
+      for (let l = 0; l < m; l++) {
+        const bb = laneBoard[l]!;
+        const s = boardOff[bb]!;
+        laneStart[l] = s;
+        laneDeg[l] = boardOff[bb + 1]! - s;
+      }
+      // stage 4: pick a pin, count the visits, maybe restart
+      for (let l = 0; l < m; l++) {
         t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
-        pin = boardAdj[bs + (((t >>> 0) * INV_2_32 * bd) | 0)]!;
+        const bs = laneStart[l]!;
+        const bd = laneDeg[l]!;
+        let pin = boardAdj[bs + (((t >>> 0) * INV_2_32 * bd) | 0)]!;
         if (pinCodes !== undefined && pinCodes[pin] !== code) {
           for (let tries = 0; tries < MAX_BIAS_TRIES; tries++) {
             t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
@@ -249,16 +280,29 @@ export class PixieWalker {
             if (pinCodes[pin] === code) break;
           }
         }
+        // Counting is branch-free: a mispredicted branch on a value that arrived from a cache
+        // miss would flush the later lanes' loads already in flight.
+        const bb = laneBoard[l]!;
+        const bv = boardVisits[bb]!;
+        boardTouched[nBoardTouched] = bb;
+        nBoardTouched += (bv - 1) >>> 31;
+        boardVisits[bb] = bv + 1;
         const v = visits[pin]!;
-        if (v === 0) touched[nTouched++] = pin;
+        touched[nTouched] = pin;
+        nTouched += (v - 1) >>> 31;
         visits[pin] = v + 1;
         if (v + 1 === nv && ++high >= np) {
-          total += s + 1;
+          total += l + 1;
           stopped = true;
           break;
         }
+        t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
+        // restart at q with probability alpha: mask is -1 when the 31-bit draw is below alpha·2^31
+        const mask = ((t >>> 1) - restartBelow) >> 31;
+        lanePin[l] = (q & mask) | (pin & ~mask);
       }
-      if (!stopped) total += len;
+      if (stopped) break;
+      total += m;
     }
     this.nTouched = nTouched;
     this.nBoardTouched = nBoardTouched;
@@ -303,6 +347,44 @@ export class PixieWalker {
   }
 }
 
+let warmedUp = false;
+
+/**
+ * Runs every branch of the walk once on a tiny graph (early stop, bias, restarts) so that V8 has
+ * type feedback for all of it before it optimises. Without this, the OSR-compiled walk lacks
+ * feedback for the code after its loop and deoptimises at the end of every query.
+ */
+function warmUp(): void {
+  warmedUp = true;
+  const g = PinBoardGraph.fromEdges(Uint32Array.of(0, 1, 1, 2, 3), Uint32Array.of(0, 0, 1, 1, 1), 4, 2);
+  const w = new PixieWalker(g);
+  const codes = Uint16Array.of(1, 0, 1, 0);
+  for (let i = 0; i < 3; i++) {
+    w.query([0, 1], [1, 2], { steps: 200, np: 2, nv: 3, seed: i, topK: 2 });
+    w.query([1], undefined, { steps: 200, np: 0, seed: i, topK: 2, degreePenalty: 0.5, boost: false });
+    w.query([0], undefined, { steps: 100, np: 0, seed: i, bias: { pinCodes: codes, boardCodes: Uint16Array.of(0, 1), code: 1, strength: 4 } });
+  }
+}
+
+function int32View(a: Uint32Array): Int32Array {
+  return new Int32Array(a.buffer, a.byteOffset, a.length);
+}
+
+/**
+ * Fills in defaults and checks a query, throwing a RangeError that names the bad option or pin.
+ * Exported so that the worker pool rejects bad queries before they reach a thread.
+ */
+export function resolvePixieOptions(
+  g: PinBoardGraph,
+  pins: ArrayLike<number>,
+  weights: ArrayLike<number> | undefined,
+  options: Partial<PixieOptions>,
+): PixieOptions {
+  const o: PixieOptions = { ...DEFAULT_PIXIE, ...options };
+  validate(o, g, pins, weights);
+  return o;
+}
+
 function validate(o: PixieOptions, g: PinBoardGraph, pins: ArrayLike<number>, weights?: ArrayLike<number>): void {
   if (!Number.isInteger(o.steps) || o.steps < 0) throw new RangeError(`steps must be an integer >= 0, got ${o.steps}`);
   if (!(o.alpha > 0 && o.alpha <= 1)) throw new RangeError(`alpha must be in (0, 1], got ${o.alpha}`);
@@ -310,7 +392,15 @@ function validate(o: PixieOptions, g: PinBoardGraph, pins: ArrayLike<number>, we
   if (!Number.isInteger(o.nv) || o.nv < 1) throw new RangeError(`nv must be an integer >= 1, got ${o.nv}`);
   if (!(o.np >= 0)) throw new RangeError(`np must be >= 0, got ${o.np}`);
   if (!(o.degreePenalty >= 0)) throw new RangeError(`degreePenalty must be >= 0, got ${o.degreePenalty}`);
-  if (o.bias && !(o.bias.strength >= 1)) throw new RangeError(`bias strength must be >= 1, got ${o.bias.strength}`);
+  if (!Number.isInteger(o.seed)) throw new RangeError(`seed must be an integer, got ${o.seed}`);
+  if (o.bias) {
+    const bias = o.bias;
+    if (!(bias.strength >= 1)) throw new RangeError(`bias strength must be >= 1, got ${bias.strength}`);
+    if (bias.pinCodes && bias.pinCodes.length < g.numPins)
+      throw new RangeError(`bias pinCodes has ${bias.pinCodes.length} entries for ${g.numPins} pins`);
+    if (bias.boardCodes && bias.boardCodes.length < g.numBoards)
+      throw new RangeError(`bias boardCodes has ${bias.boardCodes.length} entries for ${g.numBoards} boards`);
+  }
   if (weights && weights.length !== pins.length)
     throw new RangeError(`got ${weights.length} weights for ${pins.length} query pins`);
   for (let i = 0; i < pins.length; i++) {
