@@ -44,3 +44,14 @@ export function publishedFor(dataset: string, method: string): PublishedFigure |
   for (const f of figs) if (!best || f.ndcg > best.ndcg) best = f;
   return best;
 }
+
+/**
+ * Whether the published figures for a data set were computed with the user's training items
+ * removed from the ranking. Ferrari Dacrema et al.'s framework (citeulike-a) removes seen items
+ * before ranking; DeepCF's evaluation code (lastfm) scores every listed item, training items
+ * included. Our methods follow the same protocol per data set so the comparison is like for
+ * like (override with METHOD.exclude=0|1). Unknown sets: 1.
+ */
+export function excludeSeenDefault(dataset: string): number {
+  return dataset === 'lastfm' ? 0 : 1;
+}

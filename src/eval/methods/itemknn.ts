@@ -12,7 +12,7 @@ export class ItemKnnMethod extends ParamMethod {
   private ds: EvalDataset | null = null;
 
   constructor(options: MethodOptions = {}) {
-    super('itemknn', { k: 100, shrink: 10 }, { 'citeulike-a': {}, lastfm: {} }, options);
+    super('itemknn', { k: 1000, shrink: 0 }, { 'citeulike-a': {}, lastfm: {} }, options);
   }
 
   protected check(p: Params): void {

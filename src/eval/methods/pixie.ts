@@ -8,12 +8,13 @@ import { ParamMethod, requireRange, type MethodOptions, type Params } from './ty
  * and users as boards. The query pins are the user's training items; an item's score is the
  * walker's final score for it (visit counts, booster, degree penalty).
  *
- * Query weighting: with `qexp` < 0 (default -1 = off) Pixie's own step allocation is used
+ * Query weighting: with `qexp` = -1 Pixie's own step allocation is used
  * (steps ∝ deg·(C − log deg)); with `qexp` >= 0 the weights are set so each query pin gets
- * steps ∝ deg^qexp (0 = the same for every query pin). The step budget is `steps`, or, with
+ * steps ∝ deg^qexp (0, the tuned default: the same for every query pin). The step budget is `steps`, or, with
  * `spq` > 0, spq × (number of query pins) capped at `steps`. `qval` > 0 also weights each
  * query pin by (interaction value)^qval (e.g. lastfm play counts).
  */
+/** Defaults tuned on validation splits of both sets (docs/eval.md). */
 export class PixieMethod extends ParamMethod {
   private walker: PixieWalker | null = null;
   private ds: EvalDataset | null = null;
@@ -23,7 +24,7 @@ export class PixieMethod extends ParamMethod {
   constructor(options: MethodOptions = {}) {
     super(
       'pixie',
-      { steps: 100_000, spq: 0, alpha: 0.5, boost: 1, beta: 0, np: 0, nv: 4, qexp: -1, qval: 0 },
+      { steps: 100_000, spq: 0, alpha: 1, boost: 1, beta: 0.5, np: 0, nv: 4, qexp: 0, qval: 0 },
       { 'citeulike-a': {}, lastfm: {} },
       options,
     );

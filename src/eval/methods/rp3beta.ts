@@ -15,7 +15,7 @@ export class Rp3betaMethod extends ParamMethod {
   private ds: EvalDataset | null = null;
 
   constructor(options: MethodOptions = {}) {
-    super('rp3beta', { k: 200, alpha: 1, beta: 0.5, normalize: 0 }, { 'citeulike-a': {}, lastfm: {} }, options);
+    super('rp3beta', { k: 1000, alpha: 1, beta: 0.5, normalize: 0 }, { 'citeulike-a': { alpha: 0.5, beta: 0.3 }, lastfm: {} }, options);
   }
 
   protected check(p: Params): void {

@@ -1,4 +1,5 @@
 import { userItemsOf, type EvalDataset } from '../datasets.js';
+import { excludeSeenDefault } from '../published.js';
 
 /**
  * One recommender under evaluation. `prepare` fits it on a data set's training interactions;
@@ -28,10 +29,11 @@ export interface MethodOptions {
  * Base class for methods with numeric parameters: defaults, then the tuned defaults for the
  * data set being prepared, then explicit overrides.
  *
- * Every such method has the parameter `exclude` (default 1): like any recommender (and Pixie's
- * own excludeQuery), it never recommends an item the user already has, so a listed negative
- * that is one of the user's training items scores -Infinity. The candidate list itself is left
- * exactly as given. `exclude=0` scores those items like any other.
+ * Every such method has the parameter `exclude`: with 1, like most recommenders (and Pixie's own
+ * excludeQuery), it never recommends an item the user already has, so a listed negative that is
+ * one of the user's training items scores -Infinity; with 0 such items are scored like any other.
+ * The candidate list itself is always left exactly as given. The default follows the protocol of
+ * the published figures for the data set (see excludeSeenDefault).
  */
 export abstract class ParamMethod implements EvalMethod {
   protected p: Params;
@@ -59,7 +61,7 @@ export abstract class ParamMethod implements EvalMethod {
   }
 
   prepare(ds: EvalDataset): void {
-    this.p = { ...this.defaults, ...(this.perDataset[ds.name] ?? {}), ...this.overrides };
+    this.p = { ...this.defaults, exclude: excludeSeenDefault(ds.name), ...(this.perDataset[ds.name] ?? {}), ...this.overrides };
     this.check(this.p);
     requireRange(this.name, 'exclude', this.p['exclude']!, 0, 1, true);
     this.dataset = ds;
