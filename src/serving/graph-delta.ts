@@ -91,8 +91,8 @@ function extendMeta(old: NodeMetadata, rows: number, notes: NodeNote[], ids: IdG
 }
 
 /**
- * A new graph: `g` with the edge changes and node notes applied. O(E) (one counting-sort
- * build); the input graph is not modified, so readers of `g` are unaffected.
+ * A new graph: `g` with the edge changes and node notes applied. O(E): one pass over the pin
+ * rows and one transpose; the input graph is not modified, so readers of `g` are unaffected.
  */
 export function applyDelta(g: PinBoardGraph, changes: EdgeChange[], notes: NodeNote[]): PinBoardGraph {
   if (changes.length === 0 && notes.length === 0) return g;
@@ -108,38 +108,59 @@ export function applyDelta(g: PinBoardGraph, changes: EdgeChange[], notes: NodeN
     net.set(`${p},${b}`, { p, b, add: c.op === 'add' });
   }
   const removed = new Map<number, Set<number>>();
+  const added = new Map<number, number[]>();
   let adds = 0;
   for (const e of net.values()) {
-    if (e.add) adds++;
-    else if (e.p < g.numPins) {
+    if (e.add) {
+      let a = added.get(e.p);
+      if (!a) added.set(e.p, (a = []));
+      a.push(e.b);
+      adds++;
+    } else if (e.p < g.numPins) {
       let s = removed.get(e.p);
       if (!s) removed.set(e.p, (s = new Set()));
       s.add(e.b);
     }
   }
 
-  const cap = g.numEdges + adds;
-  const ep = new Uint32Array(cap);
-  const eb = new Uint32Array(cap);
-  let m = 0;
-  const off = g.pinOffsets;
-  const adj = g.pinAdj;
-  for (let p = 0; p < g.numPins; p++) {
+  // New pin rows: untouched rows are copied, touched ones merged (old row minus removals,
+  // plus sorted additions, deduplicated). Rows stay sorted, so no sort pass is needed.
+  const nPins = pins.size;
+  const off = new Uint32Array(nPins + 1);
+  const out = new Uint32Array(g.numEdges + adds);
+  const oldOff = g.pinOffsets;
+  const oldAdj = g.pinAdj;
+  let w = 0;
+  for (let p = 0; p < nPins; p++) {
+    off[p] = w;
+    const s0 = p < g.numPins ? oldOff[p]! : 0;
+    const e0 = p < g.numPins ? oldOff[p + 1]! : 0;
     const rm = removed.get(p);
-    for (let i = off[p]!; i < off[p + 1]!; i++) {
-      const b = adj[i]!;
-      if (rm !== undefined && rm.has(b)) continue;
-      ep[m] = p;
-      eb[m] = b;
-      m++;
+    const ad = added.get(p);
+    if (rm === undefined && ad === undefined) {
+      out.set(oldAdj.subarray(s0, e0), w);
+      w += e0 - s0;
+      continue;
+    }
+    if (ad) ad.sort((x, y) => x - y);
+    let i = s0;
+    let j = 0;
+    let last = -1;
+    const nA = ad ? ad.length : 0;
+    while (i < e0 || j < nA) {
+      let b: number;
+      if (j >= nA || (i < e0 && oldAdj[i]! <= ad![j]!)) {
+        b = oldAdj[i++]!;
+        if (rm !== undefined && rm.has(b)) continue;
+      } else b = ad![j++]!;
+      if (b !== last) {
+        out[w++] = b;
+        last = b;
+      }
     }
   }
-  for (const e of net.values())
-    if (e.add) {
-      ep[m] = e.p;
-      eb[m] = e.b;
-      m++;
-    }
+  off[nPins] = w;
+  const pinAdj = w === out.length ? out : out.slice(0, w);
 
   const nP = pins.size;
   const nB = boards.size;
@@ -149,5 +170,5 @@ export function applyDelta(g: PinBoardGraph, changes: EdgeChange[], notes: NodeN
     pins: extendMeta(g.meta.pins, nP, pinNotes, pins),
     boards: extendMeta(g.meta.boards, nB, boardNotes, boards),
   };
-  return PinBoardGraph.fromEdges(ep.subarray(0, m), eb.subarray(0, m), nP, nB, pins.build(), boards.build(), meta);
+  return PinBoardGraph.fromPinRows(off, pinAdj, nB, pins.build(), boards.build(), meta);
 }

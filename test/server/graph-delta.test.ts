@@ -81,3 +81,44 @@ describe('Lru', () => {
     expect(() => new Lru(-1)).toThrow('cache capacity must be an integer >= 0, got -1');
   });
 });
+
+describe('applyDelta against a rebuild from scratch', () => {
+  it('random adds and removes give the same edges as building the final edge set', async () => {
+    const { Rng } = await import('../../src/util/rng.js');
+    const rng = new Rng(11);
+    for (let round = 0; round < 30; round++) {
+      const edges = new Set<string>();
+      const b = new GraphBuilder();
+      for (let i = 0; i < 40; i++) {
+        const e = `p${rng.int(15)}|B${rng.int(6)}`;
+        edges.add(e);
+      }
+      for (const e of edges) {
+        const [p, bd] = e.split('|');
+        b.addEdge(p!, bd!);
+      }
+      const g = b.build();
+      const changes: { op: 'add' | 'remove'; pin: string; board: string }[] = [];
+      for (let i = 0; i < 25; i++) {
+        const pin = `p${rng.int(20)}`;
+        const board = `B${rng.int(8)}`;
+        const op = rng.next() < 0.6 ? 'add' : 'remove';
+        changes.push({ op, pin, board });
+        if (op === 'add') edges.add(`${pin}|${board}`);
+        else edges.delete(`${pin}|${board}`);
+      }
+      const h = applyDelta(g, changes, []);
+      const got = new Set<string>();
+      for (let p = 0; p < h.numPins; p++) {
+        const row = h.boardsOf(p);
+        for (let i = 1; i < row.length; i++) expect(row[i]!).toBeGreaterThan(row[i - 1]!); // sorted, unique
+        for (const x of row) got.add(`${h.pins.external(p)}|${h.boards.external(x)}`);
+      }
+      expect(got).toEqual(edges);
+      // the board side is the transpose
+      let n = 0;
+      for (let x = 0; x < h.numBoards; x++) for (const p of h.pinsOf(x)) n += got.has(`${h.pins.external(p)}|${h.boards.external(x)}`) ? 1 : 0;
+      expect(n).toBe(edges.size);
+    }
+  });
+});
