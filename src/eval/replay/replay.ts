@@ -33,6 +33,8 @@ export interface ReplayOptions {
   fitFraction: number;
   /** held-out query pins used for the fit (default 400) */
   fitQueries: number;
+  /** views of the controlled position-bias experiment (default 5000) */
+  demoViews: number;
   /** fresh views for the expected-clicks comparison (default 500) */
   engagementViews: number;
   /** results shown per view (default 20) */
@@ -73,6 +75,7 @@ export const DEFAULT_REPLAY: ReplayOptions = {
   fitFraction: 0.25,
   fitQueries: 400,
   engagementViews: 500,
+  demoViews: 5000,
   shown: 20,
   eta: 1,
   attrHidden: 0.7,
@@ -442,7 +445,7 @@ async function biasOnReplay(sim: Simulation, full: RelatedPinsSurface, without: 
   }
   const n = Math.max(1, top.length);
   return {
-    demo: positionBiasDemo({ seed: o.seed, eta: o.eta, params: o.params }),
+    demo: positionBiasDemo({ seed: o.seed, eta: o.eta, params: o.params, views: o.demoViews }),
     lowShownBoosted: cands.length,
     meanRankWithout: sumWithout / n,
     meanRankWith: sumWith / n,
