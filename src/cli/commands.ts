@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerStart } from './start.js';
 import { register as registerEval } from './eval.js';
 import { register as registerPinnerSage } from './pinnersage.js';
 import { register as registerRetrain } from './retrain.js';
@@ -13,7 +14,7 @@ import { register as registerMemboost } from './memboost.js';
  * Add one import and one call here per command.
  */
 export function registerCommands(program: Command): void {
-  void program;
+  registerStart(program);
   registerEval(program);
   registerBuildGraph(program);
   registerServe(program);
