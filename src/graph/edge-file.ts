@@ -189,6 +189,9 @@ export function parseCsvRecord(text: string, delimiter = ','): string[] | null {
   }
 }
 
+/** Longest CSV record (quoted fields spanning lines included) before it is called malformed. */
+const MAX_CSV_RECORD = 1 << 20;
+
 export interface RecordReadOptions {
   format: TextFormat;
   header: boolean;
@@ -234,7 +237,9 @@ export async function forEachRecord(
 
   let lineNo = 0;
   let records = 0;
-  let pending = ''; // CSV record continued over lines
+  const pendingParts: string[] = []; // lines of a CSV record not yet complete
+  let pendingChars = 0;
+  let quoteOpen = false;
   let pendingStart = 0;
   let headerDone = format === 'jsonl' || !opts.header;
   await forEachLine(path, (raw) => {
@@ -257,21 +262,28 @@ export async function forEachRecord(
     let fields: string[];
     let recordLine = lineNo;
     if (format === 'csv') {
-      const text = pending === '' ? raw : `${pending}\n${raw}`;
-      if (pending === '') pendingStart = lineNo;
+      // Quote parity tells whether a quoted field is still open (quotes inside are doubled), so
+      // a record spanning lines is joined once, not re-parsed on every line.
+      if (pendingParts.length === 0) pendingStart = lineNo;
+      pendingParts.push(raw);
+      pendingChars += raw.length + 1;
+      if (countQuotes(raw) % 2 === 1) quoteOpen = !quoteOpen;
+      if (quoteOpen) {
+        if (pendingChars > MAX_CSV_RECORD) throw new TextFileError(path, pendingStart, `bad CSV: quoted field still open after ${MAX_CSV_RECORD} characters`);
+        return;
+      }
+      const text = pendingParts.length === 1 ? raw : pendingParts.join('\n');
+      pendingParts.length = 0;
+      pendingChars = 0;
+      recordLine = pendingStart;
+      if (text === '') return;
       let parsed: string[] | null;
       try {
         parsed = parseCsvRecord(text, delimiter);
       } catch (e) {
         throw new TextFileError(path, pendingStart, `bad CSV: ${(e as Error).message}`);
       }
-      if (parsed === null) {
-        pending = text;
-        return;
-      }
-      pending = '';
-      recordLine = pendingStart;
-      if (text === '') return;
+      if (parsed === null) throw new TextFileError(path, pendingStart, 'bad CSV: unbalanced quotes');
       fields = parsed;
     } else {
       if (raw === '') return;
@@ -291,8 +303,14 @@ export async function forEachRecord(
     records++;
     call(recordLine);
   });
-  if (pending !== '') throw new TextFileError(path, pendingStart, 'bad CSV: quoted field not closed before end of file');
+  if (pendingParts.length > 0) throw new TextFileError(path, pendingStart, 'bad CSV: quoted field not closed before end of file');
   return records;
+}
+
+function countQuotes(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
+  return n;
 }
 
 function resolveHeader(fields: string[], columns: ColumnRef[], path: string, line: number): number[] {

@@ -108,6 +108,8 @@ describe('readEdgeFiles', () => {
     await expect(readEdgeFiles([objId])).rejects.toThrow(/obj.jsonl:1: field "pin" must be a string or a number/);
     const csv = file('open.csv', 'a,b\n"unclosed,b\n');
     await expect(readEdgeFiles([csv])).rejects.toThrow(`${csv}:2: bad CSV: quoted field not closed before end of file`);
+    const stray = file('stray.csv', 'p,"b\n' + 'x,y\n'.repeat(300_000));
+    await expect(readEdgeFiles([stray])).rejects.toThrow(`${stray}:1: bad CSV: quoted field still open after 1048576 characters`);
     const hdr = file('hdr.tsv', 'pin\tboard\n1\t2\n');
     await expect(readEdgeFiles([hdr], { header: true, pinCol: 'pin', boardCol: 'user' })).rejects.toThrow(`${hdr}:1: header has no column "user"`);
     await expect(readEdgeFiles([hdr], { pinCol: 'pin', boardCol: 'board' })).rejects.toThrow(/needs a header line/);
