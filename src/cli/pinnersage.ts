@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .description('PinnerSage (Ward clusters, sampled medoids) vs one embedding per user: HR@10, NDCG@10, recall@100')
     .option('--dataset <names>', `comma-separated (${DATASET_NAMES.join(', ')})`)
     .option('--data <dir>', 'data directory (default $BOARDWALK_DATA or ../shared/data)')
-    .option('--emb <kind>', 'item embeddings: svd or pin2vec', 'svd')
+    .option('--emb <kind>', 'item embeddings: svd, pin2vec or two-tower', 'svd')
     .option('--dim <n>', 'embedding dimension', num('--dim'), 64)
     .option('--max-cost <x>', 'Ward: stop merging above this within-cluster SSE increase', num('--max-cost'), 2)
     .option('--lambda <x>', 'importance decay per day', num('--lambda'), 0.01)
@@ -39,13 +39,15 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed', num('--seed'), 1)
     .option('--json', 'print JSON')
     .action((o: { dataset?: string; data?: string; emb: string; dim: number; maxCost: number; lambda: number; medoids: number; users?: number; recall: boolean; seed: number; json?: boolean }) => {
-      if (o.emb !== 'svd' && o.emb !== 'pin2vec') throw new Error(`--emb must be svd or pin2vec, got ${o.emb}`);
+      const kinds: Record<string, number> = { svd: 0, pin2vec: 1, 'two-tower': 2 };
+      const kind = kinds[o.emb];
+      if (kind === undefined) throw new Error(`--emb must be svd, pin2vec or two-tower, got ${o.emb}`);
       const out = [];
       for (const name of datasets(o.dataset)) {
         const ds = loadDataset(name, o.data);
         const users = o.users ? sampleUsers(ds, o.users, o.seed) : undefined;
         const r = comparePinnerSage(ds, {
-          params: { emb: o.emb === 'svd' ? 0 : 1, dim: o.dim, maxCost: o.maxCost, lambda: o.lambda, medoids: o.medoids },
+          params: { emb: kind, dim: o.dim, maxCost: o.maxCost, lambda: o.lambda, medoids: o.medoids },
           users,
           recall: o.recall,
           seed: o.seed,

@@ -1,4 +1,6 @@
 import { splitSessions } from '../embeddings/sessions.js';
+import { evalTrainingSet, TWO_TOWER_DEFAULTS } from '../retrieval/eval-method.js';
+import { trainTwoTower } from '../retrieval/trainer.js';
 import { trainPin2Vec } from '../embeddings/pin2vec.js';
 import { userItemsOf, type EvalDataset } from '../eval/datasets.js';
 import { ParamMethod, requireRange, type MethodOptions, type Params } from '../eval/methods/types.js';
@@ -18,7 +20,8 @@ import { svdItemEmbeddings } from './svd-embeddings.js';
  *
  * Item embeddings (param `emb`): 0 = randomized truncated SVD of the normalised item–user
  * matrix (svd-embeddings.ts), 1 = Pin2Vec (src/embeddings) trained on each user's training rows
- * in file order as one session.
+ * in file order as one session, 2 = the two-tower model's pin tower (src/retrieval, its default
+ * settings, our `dim`).
  */
 export const EVAL_NOW = Date.UTC(2026, 0, 1);
 
@@ -53,6 +56,25 @@ export function evalEmbeddings(ds: EvalDataset, kind: number, dim: number, alpha
   let t: EmbeddingTable;
   if (kind === 0) {
     t = makeEmbeddingTable(svdItemEmbeddings(ds.userOffsets, ds.userItems, ds.numItems, { dim, alpha, seed }), dim);
+  } else if (kind === 2) {
+    const d = TWO_TOWER_DEFAULTS;
+    const res = trainTwoTower(
+      evalTrainingSet(ds),
+      { dim, temperature: d['temperature']!, historyLen: d['historyLen']!, normalize: true },
+      {
+        epochs: d['epochs']!,
+        batchSize: d['batch']!,
+        extraNegatives: d['negatives']!,
+        learningRate: d['lr']!,
+        weightDecay: d['weightDecay']!,
+        historyDropout: d['dropout']!,
+        logQCorrection: d['logq'] === 1,
+        seed,
+      },
+    );
+    const v = res.model.allPinEmbeddings();
+    normalizeRows(v, dim);
+    t = makeEmbeddingTable(v, dim);
   } else {
     const n = ds.train.users.length;
     const times = new Float64Array(n);
@@ -73,7 +95,7 @@ abstract class UserEmbeddingMethod extends ParamMethod {
   protected actions: Action[][] = [];
 
   protected check(p: Params): void {
-    requireRange(this.name, 'emb', p['emb']!, 0, 1, true);
+    requireRange(this.name, 'emb', p['emb']!, 0, 2, true);
     requireRange(this.name, 'dim', p['dim']!, 2, 1024, true);
     requireRange(this.name, 'svdAlpha', p['svdAlpha']!, 0, 2);
     requireRange(this.name, 'maxCost', p['maxCost']!, 0, 1e9);
@@ -102,7 +124,7 @@ abstract class UserEmbeddingMethod extends ParamMethod {
   /** query vectors for a user (one for the baseline, one per sampled medoid) */
   abstract queries(user: number): Float32Array[];
 
-  scoreUser(user: number, items: Uint32Array, out: Float64Array): void {
+  protected scoreItems(user: number, items: Uint32Array, out: Float64Array): void {
     const emb = this.emb;
     if (!emb) throw new Error(`${this.name}: prepare() first`);
     const qs = this.queries(user);
