@@ -1,4 +1,16 @@
-import type { NearDuplicates } from '../candidates/near-duplicates.js';
+import { BoardCooccurrenceGenerator } from '../candidates/board-cooccurrence.js';
+import { LocaleSegmentedGenerator } from '../candidates/locale.js';
+import { NearDuplicates } from '../candidates/near-duplicates.js';
+import { Pin2VecGenerator } from '../candidates/pin2vec.js';
+import { PixieGenerator } from '../candidates/pixie.js';
+import { TextGenerator } from '../candidates/text.js';
+import { VisualGenerator } from '../candidates/visual.js';
+import { ExactCosineIndex } from '../embeddings/exact-index.js';
+import { HnswIndex, type HnswOptions } from '../embeddings/hnsw-index.js';
+import type { VectorColumn } from '../embeddings/vectors.js';
+import type { PinBoardGraph } from '../graph/graph.js';
+import type { Bm25Index } from '../text/bm25.js';
+import { PixieWalker, type PixieOptions } from '../walk/pixie.js';
 import type { Candidate, CandidateGenerator, CandidateRequest } from '../candidates/types.js';
 import { mergeCandidates } from '../blend/merge.js';
 import { rememberedCandidates, type InsertionOptions } from '../memboost/insertion.js';
@@ -215,4 +227,125 @@ export class RelatedPinsSurface implements Surface {
     for (let i = 0; i < merged.length; i++) fin[i] = rs[i]! + params.gamma * mb[i]!;
     return { candidates: merged, ranker: rs, memboost: mb, final: fin };
   }
+}
+
+/** Catalogue rows as storage lists them (structural: no storage import here). */
+export interface PinCatalogueRow {
+  id: string;
+  text?: string;
+  annotations?: string[];
+  embeddings?: Record<string, number[]>;
+}
+
+/** Per-pin text documents (annotations, then free text) in the graph's dense order. */
+export function pinDocuments(rows: Iterable<PinCatalogueRow>, pins: { size: number; get(id: string): number }): (string | null)[] {
+  const docs: (string | null)[] = new Array<string | null>(pins.size).fill(null);
+  for (const r of rows) {
+    const p = pins.get(r.id);
+    if (p < 0) continue;
+    const parts = [...(r.annotations ?? []), r.text ?? ''].filter((x) => x.length > 0);
+    if (parts.length > 0) docs[p] = parts.join(' ');
+  }
+  return docs;
+}
+
+/** A named embedding of catalogue rows as a vector column in the graph's dense order. */
+export function vectorColumnFromRows(name: string, rows: Iterable<PinCatalogueRow>, pins: { size: number; get(id: string): number }): VectorColumn | null {
+  let dim = 0;
+  let vectors: Float32Array = new Float32Array(0);
+  const present = new Uint8Array(pins.size);
+  for (const r of rows) {
+    const v = r.embeddings?.[name];
+    const p = pins.get(r.id);
+    if (!v || p < 0) continue;
+    if (dim === 0) {
+      dim = v.length;
+      if (dim === 0) throw new RangeError(`embedding ${name} of pin ${r.id} is empty`);
+      vectors = new Float32Array(pins.size * dim);
+    }
+    if (v.length !== dim) throw new RangeError(`embedding ${name} of pin ${r.id} has ${v.length} dims, expected ${dim}`);
+    vectors.set(v, p * dim);
+    present[p] = 1;
+  }
+  return dim === 0 ? null : { name, dim, vectors, present };
+}
+
+export interface RelatedPinsArtefacts {
+  graph: PinBoardGraph;
+  /** remembered engagement: tableMemory(table) or a RealtimeMemboost */
+  memory?: MemoryProvider;
+  memboost?: MemboostParams;
+  ranker?: Ranker;
+  /** BM25 over pin annotations/text (Bm25Index.build(pinDocuments(...))) */
+  text?: Bm25Index;
+  /** a visual (or any) embedding column: nearest neighbours through HNSW, near-duplicate mapping */
+  visual?: VectorColumn;
+  /** Pin2Vec vectors (trainPin2Vec) */
+  pin2vec?: VectorColumn;
+}
+
+export interface RelatedPinsSetup {
+  quotas: Partial<Record<'pixie' | 'board' | 'pin2vec' | 'text' | 'visual' | 'locale', number>>;
+  pixie: Partial<PixieOptions>;
+  /** Pixie's locale bias strength (1 = off) */
+  localeBias: number;
+  /** near-duplicate distance threshold on the visual column (0 = no duplicate mapping) */
+  duplicateThreshold: number;
+  candidates: number;
+  insertion: Partial<InsertionOptions>;
+  hnsw: Partial<HnswOptions>;
+}
+
+export const DEFAULT_RELATED_SETUP: RelatedPinsSetup = {
+  quotas: { pixie: 60, board: 40, pin2vec: 30, text: 30, visual: 30, locale: 20 },
+  pixie: { steps: 50_000 },
+  localeBias: 4,
+  duplicateThreshold: 0.02,
+  candidates: 200,
+  insertion: {},
+  hnsw: {},
+};
+
+/**
+ * The standard Related Pins surface from whatever artefacts exist: Pixie and board
+ * co-occurrence always; Pin2Vec, text and visual when given; a locale-segmented Pixie when the
+ * graph has pin locales; near-duplicate mapping when a visual column is given. Generators keep
+ * scratch buffers but run synchronously inside one request, so one surface serves a process.
+ */
+export function createRelatedPins(a: RelatedPinsArtefacts, setup: Partial<RelatedPinsSetup> = {}): RelatedPinsSurface {
+  const o: RelatedPinsSetup = { ...DEFAULT_RELATED_SETUP, ...setup, quotas: { ...DEFAULT_RELATED_SETUP.quotas, ...setup.quotas } };
+  const q = o.quotas;
+  const g = a.graph;
+  const walker = new PixieWalker(g);
+  const pixie = new PixieGenerator(walker, { walk: o.pixie, localeBias: o.localeBias });
+  const sources: RelatedSource[] = [
+    { generator: pixie, quota: q.pixie ?? 60 },
+    { generator: new BoardCooccurrenceGenerator(g), quota: q.board ?? 40 },
+  ];
+  if (a.pin2vec) sources.push({ generator: new Pin2VecGenerator(a.pin2vec, new ExactCosineIndex(a.pin2vec)), quota: q.pin2vec ?? 30 });
+  if (a.text) sources.push({ generator: new TextGenerator(a.text), quota: q.text ?? 30 });
+  let duplicates: NearDuplicates | undefined;
+  if (a.visual) {
+    const index = new HnswIndex(a.visual, o.hnsw);
+    if (o.duplicateThreshold > 0) {
+      const degree = new Float64Array(g.numPins);
+      for (let p = 0; p < g.numPins; p++) degree[p] = g.pinDegree(p);
+      duplicates = NearDuplicates.detect(a.visual, index, { threshold: o.duplicateThreshold, priority: degree });
+    }
+    sources.push({ generator: new VisualGenerator(a.visual, index, duplicates), quota: q.visual ?? 30 });
+  }
+  if (g.meta.pins.locale) {
+    // a second walker: the locale source must not share scratch arrays with the main Pixie source
+    const local = new PixieGenerator(new PixieWalker(g), { walk: o.pixie, localeBias: Math.max(2, o.localeBias) }, 'pixie_local');
+    sources.push({ generator: new LocaleSegmentedGenerator(local, g.meta.pins.locale, {}, 'locale'), quota: q.locale ?? 20 });
+  }
+  return new RelatedPinsSurface({
+    sources,
+    ranker: a.ranker,
+    memory: a.memory,
+    memboost: a.memboost ?? DEFAULT_MEMBOOST,
+    insertion: o.insertion,
+    candidates: o.candidates,
+    duplicates,
+  });
 }
