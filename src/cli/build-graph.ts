@@ -5,7 +5,7 @@ import { readEdgeFiles, type ColumnRef, type TextFormat } from '../graph/edge-fi
 import type { PinBoardGraph } from '../graph/graph.js';
 import { readMetadataFile } from '../graph/metadata-file.js';
 import { overlapSimilarity, pruneGraph } from '../graph/prune.js';
-import { inspectSnapshot, loadSnapshot, saveSnapshot } from '../graph/snapshot.js';
+import { ElemType, inspectSnapshot, loadSnapshot, saveSnapshot } from '../graph/snapshot.js';
 
 /** `boardwalk build-graph` (edge files -> pruned snapshot) and `boardwalk graph-info`. */
 
@@ -120,7 +120,7 @@ export function runGraphInfo(path: string, o: { verify?: boolean } = {}, log: Lo
     }
   }
   log('sections:');
-  for (const s of head.sections) log(`  ${s.name.padEnd(20)} type ${s.type}  offset ${String(s.offset).padStart(10)}  ${bytes(s.byteLength)}`);
+  for (const s of head.sections) log(`  ${s.name.padEnd(20)} ${(ElemType[s.type] ?? String(s.type)).padEnd(6)} offset ${String(s.offset).padStart(10)}  ${bytes(s.byteLength)}`);
   log(`loaded in ${loadMs.toFixed(1)} ms`);
 }
 
