@@ -1,4 +1,5 @@
 import type { Tree } from './tree.js';
+import { WasmForest } from './wasm-scorer.js';
 
 /** Trees up to this depth are padded to complete trees; deeper ones use pointer traversal. */
 const MAX_PAD_DEPTH = 10;
@@ -23,7 +24,15 @@ export class CompiledForest {
   /** trees too deep to pad, scored by walking their node arrays */
   private readonly deep: Tree[];
 
-  constructor(trees: Tree[], readonly nFeatures: number, readonly baseMargin: number) {
+  /** the WebAssembly back end (null: JavaScript loop) */
+  readonly wasm: WasmForest | null;
+
+  constructor(
+    trees: Tree[],
+    readonly nFeatures: number,
+    readonly baseMargin: number,
+    opts: { wasm?: boolean } = {},
+  ) {
     if (nFeatures > 0xffff) throw new Error(`scorer: ${nFeatures} features, at most 65535`);
     const shallow: Tree[] = [];
     this.deep = [];
@@ -48,6 +57,11 @@ export class CompiledForest {
     this.thr = new Float32Array(nodes);
     this.leaves = new Float64Array(leaves);
     for (let i = 0; i < n; i++) this.pad(shallow[i]!, this.depth[i]!, this.nodeBase[i]!, this.leafBase[i]!);
+    const missRight = Uint8Array.from(this.node, (w) => (w >> 16) & 1);
+    this.wasm =
+      opts.wasm === false || n === 0
+        ? null
+        : WasmForest.create(nFeatures, this.depth, this.nodeBase, this.leafBase, this.feat, missRight, this.thr, this.leaves);
   }
 
   private pad(t: Tree, d: number, nb: number, lb: number): void {
@@ -88,6 +102,12 @@ export class CompiledForest {
     const nf = this.nFeatures;
     if (x.length < rows * nf) throw new Error(`scorer: matrix has ${x.length} values, need ${rows * nf}`);
     if (out.length < rows) throw new Error(`scorer: output has ${out.length} slots, need ${rows}`);
+    if (this.wasm) {
+      out.fill(this.baseMargin, 0, rows);
+      this.wasm.addMargins(x, rows, out);
+      this.addDeep(x, rows, out);
+      return;
+    }
     const { node, feat, thr, leaves, depth, nodeBase, leafBase } = this;
     const nShallow = depth.length;
     const base = this.baseMargin;
@@ -193,6 +213,11 @@ export class CompiledForest {
       }
       out[r] = a;
     }
+    this.addDeep(x, rows, out);
+  }
+
+  private addDeep(x: Float32Array, rows: number, out: Float64Array): void {
+    const nf = this.nFeatures;
     if (this.deep.length > 0) {
       for (let r = 0; r < rows; r++) {
         let s = 0;
