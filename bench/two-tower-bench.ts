@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/two-tower-bench.ts [dataset=citeulike-a] [data=DIR] [epochs=10] [dim=64] [batch=256]
  *       [negatives=256] [lr=0.005] [temperature=0.1] [historyLen=100] [weightDecay=0] [dropout=0]
- *       [logq=1] [seed=1] [evalEvery=1] [ann=1] [store=DIR (publish the trained model + index there)]
+ *       [logq=1] [pinNorm=1] [seed=1] [evalEvery=1] [ann=1] [store=DIR (publish the trained model + index there)]
  */
 import { evalUsers, loadDataset } from '../src/eval/datasets.js';
 import { LeaveOneOutMetrics } from '../src/eval/metrics.js';
@@ -34,6 +34,7 @@ const model = new TwoTowerModel({
   dim: num('dim', 64),
   temperature: num('temperature', 0.1),
   historyLen: num('historyLen', 100),
+  normalizePins: num('pinNorm', 1) === 1,
 });
 model.initRandom(new Rng(seed ^ 0x5bd1e995), num('initScale', 0.1));
 const evalEvery = num('evalEvery', 1);

@@ -20,7 +20,7 @@ export interface RetrainConfig {
   /** versions kept for rollback */
   keep: number;
   modelName: string;
-  model: Partial<Pick<TwoTowerConfig, 'dim' | 'historyLen' | 'temperature' | 'normalize'>>;
+  model: Partial<Pick<TwoTowerConfig, 'dim' | 'historyLen' | 'temperature' | 'normalize' | 'normalizePins'>>;
   train: Partial<Omit<TrainOptions, 'onEpoch'>>;
   gate: GateOptions & {
     /** K of recall@K */

@@ -20,6 +20,8 @@ export const TWO_TOWER_DEFAULTS: Params = {
   weightDecay: 0,
   dropout: 0,
   logq: 1,
+  /** 1 = L2-normalise pin vectors too, 0 = only the user vector */
+  pinNorm: 1,
 };
 
 /** Per-data-set settings found by the sweep in docs/retrieval.md. */
@@ -52,13 +54,14 @@ export class TwoTowerEvalMethod extends ParamMethod {
     requireRange(this.name, 'weightDecay', p['weightDecay']!, 0, 10);
     requireRange(this.name, 'dropout', p['dropout']!, 0, 0.99);
     requireRange(this.name, 'logq', p['logq']!, 0, 1, true);
+    requireRange(this.name, 'pinNorm', p['pinNorm']!, 0, 1, true);
   }
 
   protected fit(ds: EvalDataset): void {
     const p = this.p;
     const res = trainTwoTower(
       evalTrainingSet(ds),
-      { dim: p['dim']!, temperature: p['temperature']!, historyLen: p['historyLen']!, normalize: true },
+      { dim: p['dim']!, temperature: p['temperature']!, historyLen: p['historyLen']!, normalize: true, normalizePins: p['pinNorm'] === 1 },
       {
         epochs: p['epochs']!,
         batchSize: p['batch']!,

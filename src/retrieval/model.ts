@@ -32,8 +32,18 @@ export interface TwoTowerConfig {
   historyLen: number;
   /** logits are u·v / temperature */
   temperature: number;
-  /** L2-normalise both towers' outputs */
+  /** L2-normalise the user tower's output (and the pin tower's, unless normalizePins says otherwise) */
   normalize: boolean;
+  /**
+   * L2-normalise the pin tower's output (default: same as normalize). Unnormalised pin vectors
+   * can carry popularity in their length; the user's length never changes a user's ranking.
+   */
+  normalizePins?: boolean;
+}
+
+/** Whether the pin tower's output is L2-normalised. */
+export function pinsNormalized(c: TwoTowerConfig): boolean {
+  return c.normalizePins ?? c.normalize;
 }
 
 export const DEFAULT_CONFIG: Omit<TwoTowerConfig, 'numPins'> = {
@@ -82,6 +92,7 @@ export function validateConfig(c: TwoTowerConfig): void {
   if (!(c.temperature > 0) || !Number.isFinite(c.temperature)) {
     throw new Error(`two-tower config: temperature must be > 0, got ${c.temperature}`);
   }
+  if (c.normalizePins !== undefined && typeof c.normalizePins !== 'boolean') throw new Error('two-tower config: normalizePins must be a boolean');
   if (typeof c.name !== 'string' || c.name === '') throw new Error('two-tower config: name must be a non-empty string');
   if (typeof c.version !== 'string') throw new Error('two-tower config: version must be a string');
 }
@@ -171,7 +182,7 @@ export class TwoTowerModel {
       checkLen(features, c.pinFeatureDim, 'pin features');
       addProjection(this.params.pinFeatW, features, d, out);
     }
-    return c.normalize ? normalizeInPlace(out) : norm(out);
+    return pinsNormalized(c) ? normalizeInPlace(out) : norm(out);
   }
 
   /** User tower. Writes the (normalised) user embedding into out and returns the pre-norm length. */

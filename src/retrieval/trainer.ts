@@ -15,7 +15,7 @@
  */
 import { Rng } from '../util/rng.js';
 import { CountMinSketch } from './count-min.js';
-import { DEFAULT_CONFIG, PARAM_NAMES, SPARSE_PARAMS, TwoTowerModel, type ParamName, type TwoTowerConfig } from './model.js';
+import { DEFAULT_CONFIG, PARAM_NAMES, pinsNormalized, SPARSE_PARAMS, TwoTowerModel, type ParamName, type TwoTowerConfig } from './model.js';
 import type { TrainingSet } from './training-set.js';
 import { validateTrainingSet } from './training-set.js';
 
@@ -275,6 +275,7 @@ export class TwoTowerTrainer {
     const V = this.V;
     const invT = 1 / c.temperature;
     const p = this.opts.historyDropout;
+    const normPins = pinsNormalized(c);
 
     // ---- user tower ----
     for (let b = 0; b < bs; b++) {
@@ -331,7 +332,7 @@ export class TwoTowerTrainer {
       const eo = pin * d;
       for (let k = 0; k < d; k++) V[vo + k] = E[eo + k]!;
       if (pf) addProj(P.pinFeatW, pf, pin * F, F, d, V, vo);
-      this.vNorm[j] = normInPlace(V, vo, d, c.normalize);
+      this.vNorm[j] = normInPlace(V, vo, d, normPins);
       this.logQ[j] = corr ? Math.log(bs * this.sketch.probability(pin) + M / N + 1e-12) : 0;
     }
 
@@ -443,7 +444,7 @@ export class TwoTowerTrainer {
     }
     // through the normalisations
     for (let b = 0; b < bs; b++) normBackward(U, dU, b * d, d, this.aNorm[b]!, c.normalize);
-    for (let j = 0; j < K; j++) normBackward(V, dV, j * d, d, this.vNorm[j]!, c.normalize);
+    for (let j = 0; j < K; j++) normBackward(V, dV, j * d, d, this.vNorm[j]!, normPins);
 
     // pin tower params
     const gE = this.grads.pinEmb;

@@ -36,7 +36,7 @@ function tinySet(): TrainingSet {
   };
 }
 
-function check(normalize: boolean, logQ: boolean): void {
+function check(normalize: boolean, logQ: boolean, normalizePins = normalize): void {
   const data = tinySet();
   const model = new TwoTowerModel({
     ...DEFAULT_CONFIG,
@@ -48,6 +48,7 @@ function check(normalize: boolean, logQ: boolean): void {
     historyLen: 3,
     temperature: normalize ? 0.5 : 1,
     normalize,
+    normalizePins,
   });
   model.initRandom(new Rng(3), 0.5);
   const trainer = new TwoTowerTrainer(model, data, { batchSize: 6, extraNegatives: 3, logQCorrection: logQ, gradSkip: 0, seed: 5 });
@@ -96,4 +97,5 @@ function check(normalize: boolean, logQ: boolean): void {
 describe('two-tower gradients', () => {
   it('match central differences (normalised towers, logQ correction)', () => check(true, true));
   it('match central differences (raw dot product, no correction)', () => check(false, false));
+  it('match central differences (user normalised, pins free)', () => check(true, true, false));
 });
