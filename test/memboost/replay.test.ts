@@ -47,7 +47,7 @@ describe('runReplay', () => {
     const ds = tinySet();
     const opts = { steps: 2000, simSteps: 500, viewsPerUser: 8, engagementViews: 40, fitQueries: 20, shown: 8, seed: 3, demoViews: 200 };
     const a = await runReplay(ds, opts);
-    expect(a.rows.map((r) => r.method)).toEqual(['replay:pixie', 'replay:related-no-memboost', 'replay:related-pipeline', 'replay:pixie-full-graph']);
+    expect(a.rows.map((r) => r.method)).toEqual(['replay:pixie', 'replay:related-no-memboost', 'replay:related-pipeline', 'replay:related-pixie-board', 'replay:pixie-full-graph']);
     for (const r of a.rows) {
       expect(r.dataset).toBe('tiny');
       expect(r.hr10).toBeGreaterThanOrEqual(0);

@@ -381,6 +381,12 @@ export async function runReplay(dataset: string | EvalDataset, options: Partial<
     await evaluate(ds, users, async (u, items, out) => out.set(await full.scorePins(request(u), items))),
     `full pipeline: pixie+board+pin2vec, merge, Memboost (${fit ? 'fitted ' : ''}gamma=${params.gamma}, alpha=${params.alpha}, beta=${params.beta.join('/')}), blend ranker; ${common}`,
   );
+  const twoSources = new RelatedPinsSurface({ sources: sources().slice(0, 2), memory: tableMemory(sim.table), memboost: params, candidates, overfetch: 1, ranker });
+  add(
+    'replay:related-pixie-board',
+    await evaluate(ds, users, async (u, items, out) => out.set(await twoSources.scorePins(request(u), items))),
+    `ablation: the pipeline without Pin2Vec (pixie+board, Memboost as above); ${common}`,
+  );
   add('replay:pixie-full-graph', await evaluate(ds, users, pixieOn(datasetGraph(ds))), `reference: Pixie on the full training graph (nothing hidden); ${users.length} users; ${o.steps} steps`);
 
   const bias = await biasOnReplay(sim, full, noMemboost, { ...o, params });
