@@ -11,6 +11,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GbdtModel } from '../src/ranking/gbdt/model.js';
+import { CompiledForest } from '../src/ranking/gbdt/scorer.js';
 import { trainGbdt, type GbdtDataset, type GbdtParams } from '../src/ranking/gbdt/train.js';
 import { Tree } from '../src/ranking/gbdt/tree.js';
 import { auc } from '../src/ranking/metrics.js';
@@ -45,18 +46,19 @@ export function randomTree(rng: Rng, depth: number, nf: number): Tree {
 }
 
 /** Scoring rate: candidate-scores per wall-clock second and per CPU-second of this process. */
-export function scoringBench(trees = 200, depth = 6, nf = 24, rows = 100_000, seconds = 2, missing = 0): { wall: number; cpu: number } {
+export function scoringBench(trees = 200, depth = 6, nf = 24, rows = 100_000, seconds = 2, missing = 0, wasm = true): { wall: number; cpu: number } {
   const rng = new Rng(11);
   const names = Array.from({ length: nf }, (_, i) => `f${i}`);
   const model = new GbdtModel('binary:logistic', names, 0, Array.from({ length: trees }, () => randomTree(rng, depth, nf)));
   const x = Float32Array.from({ length: rows * nf }, () => (rng.next() < missing ? NaN : rng.normal()));
   const out = new Float64Array(rows);
-  model.predictMargin(x, rows, out); // warm-up / compile
+  const forest = new CompiledForest(model.trees, nf, model.baseMargin, { wasm });
+  forest.predictMargin(x, rows, out); // warm-up / compile
   let scored = 0;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   while (performance.now() - t0 < seconds * 1000) {
-    model.predictMargin(x, rows, out);
+    forest.predictMargin(x, rows, out);
     scored += rows;
   }
   const wall = (performance.now() - t0) / 1000;
@@ -116,12 +118,14 @@ function main(): void {
   const quick = args.includes('--quick');
   const load = loadavg().map((v) => v.toFixed(2)).join(' ');
   console.log(`node ${process.version}, load average ${load}`);
-  for (const missing of [0, 0.02]) {
-    const rate = scoringBench(200, 6, 24, 100_000, quick ? 1 : 3, missing);
-    console.log(
-      `scoring: 200 trees depth 6, 24 features, 100k-row batches, ${missing * 100}% missing values: ` +
-        `${(rate.cpu / 1e6).toFixed(3)}M candidate-scores per CPU-second (${(rate.wall / 1e6).toFixed(3)}M per wall-clock second; target 1M per core)`,
-    );
+  for (const wasm of [true, false]) {
+    for (const missing of [0, 0.02]) {
+      const rate = scoringBench(200, 6, 24, 100_000, quick ? 1 : 3, missing, wasm);
+      console.log(
+        `scoring (${wasm ? 'WebAssembly' : 'JavaScript '}): 200 trees depth 6, 24 features, 100k-row batches, ${missing * 100}% missing: ` +
+          `${(rate.cpu / 1e6).toFixed(3)}M candidate-scores per CPU-second (${(rate.wall / 1e6).toFixed(3)}M per wall-clock second; target 1M per core)`,
+      );
+    }
   }
 
   // quality: engagement-log data set from the simulator (homefeed, blended labels)
