@@ -29,7 +29,8 @@ export const DEFAULT_PIN2VEC: Pin2VecOptions = {
   seed: 1,
 };
 
-const TABLE_SIZE = 1 << 20;
+/** negative-sampling table size: ~100 slots per pin, between 2^16 and 2^20 */
+const MAX_TABLE = 1 << 20;
 
 /**
  * Skip-gram with negative sampling (Mikolov et al. 2013) over engagement sessions: Pinterest's
@@ -63,6 +64,10 @@ export function trainPin2Vec(sessions: Sessions, numPins: number, options: Parti
   if (total === 0) return { name: 'pin2vec', dim, vectors: input, present };
 
   // unigram^0.75 table for negatives
+  let vocabSize = 0;
+  for (let q = 0; q < numPins; q++) if (present[q]) vocabSize++;
+  const TABLE_SIZE = Math.min(MAX_TABLE, Math.max(1 << 16, 1 << Math.ceil(Math.log2(vocabSize * 100))));
+  const tableShift = 32 - Math.log2(TABLE_SIZE);
   const table = new Uint32Array(TABLE_SIZE);
   let z = 0;
   for (let p = 0; p < numPins; p++) if (present[p]) z += Math.pow(counts[p]!, 0.75);
@@ -125,7 +130,7 @@ export function trainPin2Vec(sessions: Sessions, numPins: number, options: Parti
               target = c;
               label = 1;
             } else {
-              target = table[rng.nextU32() >>> 12]!;
+              target = table[rng.nextU32() >>> tableShift]!;
               if (target === c) continue;
               label = 0;
             }
