@@ -29,7 +29,7 @@ export const PINNERSAGE_EVAL_DEFAULTS: Params = {
   emb: 0,
   dim: 64,
   svdAlpha: 0.5,
-  maxCost: 0.6,
+  maxCost: 2,
   lambda: 0.01,
   windowDays: 90,
   maxActions: 400,

@@ -31,7 +31,7 @@ export const DEFAULT_PINNERSAGE: PinnerSageOptions = {
   windowDays: 90,
   maxActions: 400,
   lambdaPerDay: 0.01,
-  maxCost: 0.6,
+  maxCost: 2,
 };
 
 export interface InterestCluster {
