@@ -36,11 +36,12 @@ export class PixieGenerator implements CandidateGenerator {
     if (req.locale && this.o.localeBias > 1) {
       const pinCol = g.meta.pins.locale;
       const boardCol = g.meta.boards.locale;
-      // each column has its own dictionary; bias only when both agree on a non-zero code
+      // WalkBias has one code for both steps; the columns have their own dictionaries, so the
+      // board step is biased only when both give the locale the same code
       const code = lookupCode(pinCol, req.locale);
       const bcode = lookupCode(boardCol, req.locale);
-      if (code > 0 && (!boardCol || bcode === code)) {
-        opts.bias = { pinCodes: pinCol!.codes, boardCodes: boardCol ? boardCol.codes : undefined, code, strength: this.o.localeBias };
+      if (code > 0) {
+        opts.bias = { pinCodes: pinCol!.codes, boardCodes: boardCol && bcode === code ? boardCol.codes : undefined, code, strength: this.o.localeBias };
       }
     }
     const r = this.walker.query(req.queryPins, req.queryWeights, opts);
