@@ -92,3 +92,4 @@ export class PixieMethod extends ParamMethod {
     for (let k = 0; k < items.length; k++) out[k] = walker.score(items[k]!);
   }
 }
+
