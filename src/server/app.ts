@@ -7,6 +7,7 @@ import { StorageInputError, type EngagementEvent, type Storage } from '../storag
 import type { ServerConfig } from './config.js';
 import { HttpError, decodeCursor, encodeCursor, parse } from './http.js';
 import { ServerMetrics } from './metrics.js';
+import { consolePlugin } from './console.js';
 import { openApiDocument } from './openapi.js';
 import * as S from './schemas.js';
 
@@ -218,6 +219,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
   });
 
   app.get('/docs/openapi.json', async () => openapi);
+  void app.register(consolePlugin, { engine, dataDir: config.storage.dataDir });
 
   return app;
 }
