@@ -109,8 +109,8 @@ export class SqliteStorage implements Storage {
       changes: p('SELECT * FROM save_log WHERE seq > ? ORDER BY seq LIMIT ?'),
       insertEvent: p(`INSERT OR IGNORE INTO events (event_id, user_id, pin_id, action, surface, platform, position,
         query_pin, ts, request_id, experiment_id, variant, board_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      bumpCounter: p(`INSERT INTO pin_counters (pin_id, action, n) VALUES (?, ?, 1)
-        ON CONFLICT(pin_id, action) DO UPDATE SET n = n + 1`),
+      bumpCounter: p(`INSERT INTO pin_counters (pin_id, action, n) VALUES (?, ?, ?)
+        ON CONFLICT(pin_id, action) DO UPDATE SET n = n + ?`),
       eventsPage: p(`SELECT * FROM events WHERE ts >= ? AND ts < ? AND (ts > ? OR (ts = ? AND seq > ?))
         ORDER BY ts, seq LIMIT ?`),
       countEvents: p('SELECT count(*) AS n FROM events'),
@@ -274,6 +274,8 @@ export class SqliteStorage implements Storage {
     return this.db.transaction(() => {
       let inserted = 0;
       let saveSeq = 0;
+      // counters are summed per (pin, action) and written once each
+      const counts = new Map<string, number>();
       for (let i = 0; i < events.length; i++) {
         const e = events[i]!;
         if (i === killAfter) process.kill(process.pid, 'SIGKILL');
@@ -294,9 +296,14 @@ export class SqliteStorage implements Storage {
         );
         if (r.changes === 0) continue;
         inserted++;
-        bump.run(e.pin, e.action);
+        const k = `${e.pin}\u0000${e.action}`;
+        counts.set(k, (counts.get(k) ?? 0) + 1);
         if (e.action === 'save' && e.board !== undefined)
           saveSeq = Math.max(saveSeq, this.applySave(e.pin, e.board, e.user, e.timestamp, 'add'));
+      }
+      for (const [k, n] of counts) {
+        const cut = k.lastIndexOf('\u0000'); // actions never hold NUL; pin ids might
+        bump.run(k.slice(0, cut), k.slice(cut + 1), n, n);
       }
       return { inserted, duplicates: events.length - inserted, saveSeq };
     })();
