@@ -34,21 +34,31 @@ export function squaredDistances(x: ArrayLike<number>, n: number, dim: number): 
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`ward: point count must be an integer >= 0, got ${n}`);
   if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`ward: dimension must be an integer >= 1, got ${dim}`);
   if (x.length < n * dim) throw new RangeError(`ward: ${x.length} values cannot hold ${n} points of dimension ${dim}`);
+  // a monomorphic typed copy keeps the O(n²·dim) loop fast whatever the caller passed
+  const v = new Float64Array(n * dim);
+  for (let i = 0; i < n * dim; i++) {
+    const a = x[i]!;
+    if (!Number.isFinite(a)) throw new RangeError(`ward: value ${a} at index ${i} is not finite`);
+    v[i] = a;
+  }
+  return pairwise(v, n, dim);
+}
+
+function pairwise(v: Float64Array, n: number, dim: number): Float64Array {
   const out = new Float64Array((n * (n - 1)) / 2);
   let w = 0;
   for (let i = 0; i < n; i++) {
     const oi = i * dim;
     for (let j = i + 1; j < n; j++) {
-      const oj = j * dim;
+      let oj = j * dim;
       let s = 0;
-      for (let t = 0; t < dim; t++) {
-        const d = x[oi + t]! - x[oj + t]!;
+      for (let t = oi, end = oi + dim; t < end; t++, oj++) {
+        const d = v[t]! - v[oj]!;
         s += d * d;
       }
       out[w++] = s;
     }
   }
-  for (let i = 0; i < n * dim; i++) if (!Number.isFinite(x[i]!)) throw new RangeError(`ward: value ${x[i]} at index ${i} is not finite`);
   return out;
 }
 
