@@ -239,6 +239,15 @@ describe('model format and scorer', () => {
       expect(a[r]).toBeCloseTo(s, 10);
       expect(b[r]).toBeCloseTo(s, 10);
     }
+    // missing values in some rows only: runs of clean and NaN-aware 8-row groups
+    const mixed = clean.slice();
+    for (const r of [5, 100, 101, 133, 2000, 3000]) mixed[r * 3 + (r % 3)] = NaN;
+    wasm.predictMargin(mixed, tr.rows, a);
+    for (let r = 0; r < tr.rows; r++) {
+      let s = model.baseMargin;
+      for (const t of model.trees) s += t.value[t.leafOf(mixed, r * 3)]!;
+      expect(a[r]).toBeCloseTo(s, 10);
+    }
     // batches larger than the WebAssembly buffer (4096 rows) are scored in pieces
     const big = synth(9000, 9);
     const c = new Float64Array(big.rows);

@@ -331,6 +331,13 @@ export class WasmForest {
     return new WasmForest(mod, nFeatures, depth, nodeBase, leafBase, feat, missRight, thr, leaves);
   }
 
+  /** Scores 8-row groups [g0, g1) of the batch. */
+  private run(clean: boolean, g0: number, g1: number, groupBytes: number, outP: number, nf: number): void {
+    if (g1 <= g0) return;
+    const fn = clean ? this.scoreClean : this.score;
+    fn(0, this.nTrees, this.batchP + g0 * groupBytes, outP + g0 * ROWS * 8, (g1 - g0) * ROWS, nf * 4);
+  }
+
   /** Adds the forest's output for rows [0, rows) to out (which holds the base margin). */
   addMargins(x: Float32Array, rows: number, out: Float64Array): void {
     const nf = this.nFeatures;
@@ -340,15 +347,27 @@ export class WasmForest {
       const padded = (m + ROWS - 1) & ~(ROWS - 1);
       xs.set(x.subarray(r0 * nf, (r0 + m) * nf));
       if (padded > m) xs.fill(0, m * nf, padded * nf);
-      let clean = true;
-      for (let i = 0, e = m * nf; i < e; i++) {
-        const v = xs[i]!;
-        if (v !== v) {
-          clean = false;
-          break;
+      // runs of 8-row groups with and without missing values go to the matching function
+      const groupBytes = ROWS * nf * 4;
+      let runStart = 0;
+      let runClean = true;
+      for (let g = 0; g * ROWS < padded; g++) {
+        let clean = true;
+        for (let i = g * ROWS * nf, e = i + ROWS * nf; i < e; i++) {
+          const v = xs[i]!;
+          if (v !== v) {
+            clean = false;
+            break;
+          }
+        }
+        if (g === 0) runClean = clean;
+        else if (clean !== runClean) {
+          this.run(runClean, runStart, g, groupBytes, outP, nf);
+          runStart = g;
+          runClean = clean;
         }
       }
-      (clean ? this.scoreClean : this.score)(0, this.nTrees, this.batchP, outP, padded, nf * 4);
+      this.run(runClean, runStart, padded / ROWS, groupBytes, outP, nf);
       for (let i = 0; i < m; i++) out[r0 + i] = out[r0 + i]! + os[i]!;
     }
   }
