@@ -61,7 +61,9 @@ export interface PixieResult {
 const INV_2_32 = 1 / 4294967296;
 const MAX_BIAS_TRIES = 16;
 /** walks advanced together by one walker (see walkOne); fixed, because it shapes the result */
-export const LANES = 32;
+export const LANES = 64;
+/** steps walked before their visits are counted (a multiple of LANES) */
+const LOG = 1024;
 
 /**
  * Pixie random walks with restart on one graph. A walker owns its scratch arrays (visit
@@ -84,6 +86,8 @@ export class PixieWalker {
   private readonly laneStart = new Int32Array(LANES);
   private readonly laneDeg = new Int32Array(LANES);
   private readonly laneBoard = new Int32Array(LANES);
+  private readonly pinLog = new Int32Array(LOG);
+  private readonly boardLog = new Int32Array(LOG);
   // Int32 views of the graph's arrays: V8 keeps int32 loads in integer registers, while uint32
   // loads may be widened to doubles before indexing.
   private readonly pinOff: Int32Array;
@@ -185,12 +189,14 @@ export class PixieWalker {
   /**
    * Walks from q for up to n steps. Returns the steps walked, negated if early stopping fired.
    *
-   * Memory-level parallelism: LANES independent walks advance together, one hop per lane per
-   * pass, and each pass is split into stages (pin row, pick board, board row, pick pin) that
-   * each loop over all lanes. Within a stage the lanes' loads are independent, so the CPU keeps
-   * many cache misses in flight instead of one dependent miss at a time. Lanes are visited in a
-   * fixed order from one sfc32 stream (kept in locals), so a seed fixes the result.
-   * Each step restarts at q with probability alpha, which gives geometric walk lengths.
+   * The walk is bound by memory latency (each hop is a dependent cache and TLB miss), so:
+   * - LANES independent walks advance together, one hop per lane per pass, and each pass is
+   *   split into stages (pin row, pick board, board row, pick pin) that each loop over the
+   *   lanes. A stage's loads are independent, so the CPU keeps many misses in flight.
+   * - Steps are logged and counted in batches of LOG (see below), so the random
+   *   read-modify-writes of the counters do not stall the walk.
+   * Lanes are visited in a fixed order from one sfc32 stream (kept in locals), so a seed fixes
+   * the result. Each step restarts at q with probability alpha: geometric walk lengths.
    */
   private walkOne(q: number, n: number, o: PixieOptions, seed: number): number {
     const pinOff = this.pinOff;
@@ -228,81 +234,96 @@ export class PixieWalker {
 
     const lanes = n < LANES ? n : LANES;
     for (let l = 0; l < lanes; l++) lanePin[l] = q;
+    const pinLog = this.pinLog;
+    const boardLog = this.boardLog;
     let total = 0;
     let high = 0;
     let stopped = false;
 
     while (total < n) {
-      const m = n - total < lanes ? n - total : lanes;
-      // stage 1: row of each lane's pin
-      for (let l = 0; l < m; l++) {
-        const p = lanePin[l]!;
-        const s = pinOff[p]!;
-        laneStart[l] = s;
-        laneDeg[l] = pinOff[p + 1]! - s;
-      }
-      // stage 2: pick a board (rejection sampling when biased)
-      for (let l = 0; l < m; l++) {
-        t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
-        const ps = laneStart[l]!;
-        const pd = laneDeg[l]!;
-        let board = pinAdj[ps + (((t >>> 0) * INV_2_32 * pd) | 0)]!;
-        if (boardCodes !== undefined && boardCodes[board] !== code) {
-          for (let tries = 0; tries < MAX_BIAS_TRIES; tries++) {
-            t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
-            if ((t >>> 0) * INV_2_32 < acceptOther) break;
-            t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
-            board = pinAdj[ps + (((t >>> 0) * INV_2_32 * pd) | 0)]!;
-            if (boardCodes[board] === code) break;
-          }
+      // walk up to LOG steps, logging each step's board and pin ...
+      const chunk = n - total < LOG ? n - total : LOG;
+      for (let k = 0; k < chunk; ) {
+        const m = chunk - k < lanes ? chunk - k : lanes;
+        // stage 1: row of each lane's pin
+        for (let l = 0; l < m; l++) {
+          const p = lanePin[l]!;
+          const s = pinOff[p]!;
+          laneStart[l] = s;
+          laneDeg[l] = pinOff[p + 1]! - s;
         }
-        laneBoard[l] = board;
-      }
-      // stage 3: row of each lane's board
-      for (let l = 0; l < m; l++) {
-        const bb = laneBoard[l]!;
-        const s = boardOff[bb]!;
-        laneStart[l] = s;
-        laneDeg[l] = boardOff[bb + 1]! - s;
-      }
-      // stage 4: pick a pin, count the visits, maybe restart
-      for (let l = 0; l < m; l++) {
-        t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
-        const bs = laneStart[l]!;
-        const bd = laneDeg[l]!;
-        let pin = boardAdj[bs + (((t >>> 0) * INV_2_32 * bd) | 0)]!;
-        if (pinCodes !== undefined && pinCodes[pin] !== code) {
-          for (let tries = 0; tries < MAX_BIAS_TRIES; tries++) {
-            t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
-            if ((t >>> 0) * INV_2_32 < acceptOther) break;
-            t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
-            pin = boardAdj[bs + (((t >>> 0) * INV_2_32 * bd) | 0)]!;
-            if (pinCodes[pin] === code) break;
+        // stage 2: pick a board (rejection sampling when biased)
+        for (let l = 0; l < m; l++) {
+          t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
+          const ps = laneStart[l]!;
+          const pd = laneDeg[l]!;
+          let board = pinAdj[ps + (((t >>> 0) * INV_2_32 * pd) | 0)]!;
+          if (boardCodes !== undefined && boardCodes[board] !== code) {
+            for (let tries = 0; tries < MAX_BIAS_TRIES; tries++) {
+              t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
+              if ((t >>> 0) * INV_2_32 < acceptOther) break;
+              t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
+              board = pinAdj[ps + (((t >>> 0) * INV_2_32 * pd) | 0)]!;
+              if (boardCodes[board] === code) break;
+            }
           }
+          laneBoard[l] = board;
+          boardLog[k + l] = board;
         }
-        // Counting is branch-free: a mispredicted branch on a value that arrived from a cache
-        // miss would flush the later lanes' loads already in flight.
-        const bb = laneBoard[l]!;
+        // stage 3: row of each lane's board
+        for (let l = 0; l < m; l++) {
+          const bb = laneBoard[l]!;
+          const s = boardOff[bb]!;
+          laneStart[l] = s;
+          laneDeg[l] = boardOff[bb + 1]! - s;
+        }
+        // stage 4: pick a pin, log it, restart at q with probability alpha
+        for (let l = 0; l < m; l++) {
+          t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
+          const bs = laneStart[l]!;
+          const bd = laneDeg[l]!;
+          let pin = boardAdj[bs + (((t >>> 0) * INV_2_32 * bd) | 0)]!;
+          if (pinCodes !== undefined && pinCodes[pin] !== code) {
+            for (let tries = 0; tries < MAX_BIAS_TRIES; tries++) {
+              t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
+              if ((t >>> 0) * INV_2_32 < acceptOther) break;
+              t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
+              pin = boardAdj[bs + (((t >>> 0) * INV_2_32 * bd) | 0)]!;
+              if (pinCodes[pin] === code) break;
+            }
+          }
+          pinLog[k + l] = pin;
+          t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
+          // mask is -1 when the 31-bit draw is below alpha·2^31 (branch-free: a mispredict here
+          // would flush the other lanes' loads in flight)
+          const mask = ((t >>> 1) - restartBelow) >> 31;
+          lanePin[l] = (q & mask) | (pin & ~mask);
+        }
+        k += m;
+      }
+      // ... then count them in step order. The walk never reads the counts, so this gives
+      // exactly the result of counting as it goes, including where early stopping fires; but
+      // the counting loop's random read-modify-writes are independent and overlap, instead
+      // of stalling the walk's stores behind cache misses.
+      for (let i = 0; i < chunk; i++) {
+        const bb = boardLog[i]!;
         const bv = boardVisits[bb]!;
         boardTouched[nBoardTouched] = bb;
-        nBoardTouched += (bv - 1) >>> 31;
+        nBoardTouched += (bv - 1) >>> 31; // branch-free "if (bv === 0) append"
         boardVisits[bb] = bv + 1;
+        const pin = pinLog[i]!;
         const v = visits[pin]!;
         touched[nTouched] = pin;
         nTouched += (v - 1) >>> 31;
         visits[pin] = v + 1;
         if (v + 1 === nv && ++high >= np) {
-          total += l + 1;
+          total += i + 1;
           stopped = true;
           break;
         }
-        t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
-        // restart at q with probability alpha: mask is -1 when the 31-bit draw is below alpha·2^31
-        const mask = ((t >>> 1) - restartBelow) >> 31;
-        lanePin[l] = (q & mask) | (pin & ~mask);
       }
       if (stopped) break;
-      total += m;
+      total += chunk;
     }
     this.nTouched = nTouched;
     this.nBoardTouched = nBoardTouched;

@@ -130,6 +130,20 @@ describe('early stopping', () => {
     expect(Array.from(early.pins.subarray(0, 10)).filter((p) => top.has(p)).length).toBeGreaterThanOrEqual(3);
   });
 
+  it('stops exactly when the np-th pin reaches nv visits (counts are exact past the walk batches)', () => {
+    const w = new PixieWalker(small);
+    for (const [np, nv] of [[40, 3], [200, 5], [7, 2]] as const) {
+      const r = w.query([10], undefined, { steps: 200_000, np, nv, seed: np, boost: false, excludeQuery: false });
+      expect(r.earlyStopped).toBe(1);
+      let atLeast = 0;
+      for (const p of w.visited()) if (w.score(p) >= nv) atLeast++;
+      expect(atLeast).toBe(np);
+      let visits = 0;
+      for (const p of w.visited()) visits += w.score(p);
+      expect(visits).toBe(r.steps);
+    }
+  });
+
   it('never fires when np pins cannot reach nv visits', () => {
     const r = new PixieWalker(small).query([10], undefined, { steps: 2000, np: 5000, nv: 4 });
     expect(r.earlyStopped).toBe(0);

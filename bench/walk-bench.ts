@@ -1,0 +1,120 @@
+import { availableParallelism } from 'node:os';
+import type { PinBoardGraph } from '../src/graph/graph.js';
+import { PixieWalker, type PixieOptions } from '../src/walk/pixie.js';
+import { WalkPool } from '../src/walk/pool.js';
+import { sampleQueryPins } from './graph-gen.js';
+import { SequentialWalk } from './reference-walk.js';
+import { cpuMs, quantile, type BenchSection } from './section.js';
+
+/** Early-stopping Related-Pins-sized query: 100k steps, np = 2000, nv = 4. */
+export const QUERY_OPTIONS: Partial<PixieOptions> = { steps: 100_000, np: 2000, nv: 4, alpha: 0.5, topK: 100 };
+
+export interface StepRate {
+  steps: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+}
+
+/** Raw walking speed on one core: long queries without early stopping from sampled pins. */
+export function measureSteps(g: PinBoardGraph, queries: number, stepsEach: number, seed = 1): StepRate {
+  const w = new PixieWalker(g);
+  const pins = sampleQueryPins(g, queries + 1, seed);
+  w.query([pins[queries]!], undefined, { steps: stepsEach, np: 0, seed }); // warm-up
+  let steps = 0;
+  const c = cpuMs();
+  const t = performance.now();
+  for (let i = 0; i < queries; i++) steps += w.query([pins[i]!], undefined, { steps: stepsEach, np: 0, seed: i }).steps;
+  return { steps, wallSeconds: (performance.now() - t) / 1000, cpuSeconds: (cpuMs() - c) / 1000 };
+}
+
+/** The same walks with the old one-walk-at-a-time loop (baseline under the same conditions). */
+export function measureSequentialSteps(g: PinBoardGraph, queries: number, stepsEach: number, seed = 1): StepRate {
+  const w = new SequentialWalk(g);
+  const pins = sampleQueryPins(g, queries + 1, seed);
+  w.walk(pins[queries]!, stepsEach, 0.5, seed);
+  const c = cpuMs();
+  const t = performance.now();
+  for (let i = 0; i < queries; i++) w.walk(pins[i]!, stepsEach, 0.5, i);
+  return { steps: queries * stepsEach, wallSeconds: (performance.now() - t) / 1000, cpuSeconds: (cpuMs() - c) / 1000 };
+}
+
+export interface LatencyReport {
+  queries: number;
+  wallSeconds: number;
+  p50Ms: number;
+  p99Ms: number;
+  meanSteps: number;
+}
+
+/** Serial early-stopping queries on one core, with per-query latency. */
+export function measureQueries(g: PinBoardGraph, queries: number, seed = 2): LatencyReport {
+  const w = new PixieWalker(g);
+  const pins = sampleQueryPins(g, queries, seed);
+  for (let i = 0; i < Math.min(20, queries); i++) w.query([pins[i]!], undefined, { ...QUERY_OPTIONS, seed: i }); // warm-up
+  const lat = new Float64Array(queries);
+  let steps = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < queries; i++) {
+    const t = performance.now();
+    steps += w.query([pins[i]!], undefined, { ...QUERY_OPTIONS, seed: i }).steps;
+    lat[i] = performance.now() - t;
+  }
+  const wall = (performance.now() - t0) / 1000;
+  lat.sort();
+  return { queries, wallSeconds: wall, p50Ms: quantile(lat, 0.5), p99Ms: quantile(lat, 0.99), meanSteps: steps / queries };
+}
+
+/** The same queries through a WalkPool; checks a few results against the single-thread walker. */
+export async function measurePool(g: PinBoardGraph, queries: number, threads: number, seed = 2): Promise<{ wallSeconds: number; equal: boolean }> {
+  const pins = sampleQueryPins(g, queries, seed);
+  const batch = Array.from(pins, (p, i) => ({ pins: [p], options: { ...QUERY_OPTIONS, seed: i } }));
+  const pool = new WalkPool(g, { threads });
+  try {
+    await pool.queryMany(batch.slice(0, Math.min(batch.length, 4 * threads))); // warm-up
+    const t = performance.now();
+    const results = await pool.queryMany(batch);
+    const wall = (performance.now() - t) / 1000;
+    const w = new PixieWalker(g);
+    let equal = true;
+    for (let i = 0; i < Math.min(3, queries); i++) {
+      const a = w.query(batch[i]!.pins, undefined, batch[i]!.options);
+      const b = results[i]!;
+      equal &&= a.steps === b.steps && a.pins.every((p, j) => p === b.pins[j]) && a.scores.every((s, j) => s === b.scores[j]);
+    }
+    return { wallSeconds: wall, equal };
+  } finally {
+    await pool.close();
+  }
+}
+
+export const walkSection: BenchSection = {
+  name: 'walk',
+  description: 'random-walk steps/s on one core; 100k-step early-stopping queries on one core and with the pool',
+  async run(ctx) {
+    const g = ctx.graph();
+    const stepsEach = ctx.quick ? 200_000 : 1_000_000;
+    const nSteps = ctx.quick ? 5 : 20;
+    const s = measureSteps(g, nSteps, stepsEach);
+    const seq = measureSequentialSteps(g, nSteps, stepsEach);
+    const rate = s.steps / s.wallSeconds;
+    ctx.record('walk.stepsPerSecond', rate, 'steps/s');
+    ctx.record('walk.stepsPerCpuSecond', s.steps / s.cpuSeconds, 'steps/s');
+    ctx.record('walk.sequentialStepsPerSecond', seq.steps / seq.wallSeconds, 'steps/s');
+    ctx.log(`walk: ${nSteps} queries × ${stepsEach} steps, alpha 0.5, no early stopping, query pins drawn by degree`);
+    ctx.log(`  lanes kernel: ${(rate / 1e6).toFixed(2)} M steps/s wall, ${(s.steps / s.cpuSeconds / 1e6).toFixed(2)} M per CPU-second (target >= 10 M)`);
+    ctx.log(`  one walk at a time (old loop, same pins): ${(seq.steps / seq.wallSeconds / 1e6).toFixed(2)} M steps/s wall, ${(seq.steps / seq.cpuSeconds / 1e6).toFixed(2)} M per CPU-second`);
+
+    const nq = ctx.quick ? 100 : 1000;
+    const q = measureQueries(g, nq);
+    ctx.record('query.perSecond1', nq / q.wallSeconds, 'q/s');
+    ctx.record('query.p50', q.p50Ms, 'ms');
+    ctx.record('query.p99', q.p99Ms, 'ms');
+    ctx.log(`queries: ${nq} × (100k steps, np 2000, nv 4, top 100), mean ${Math.round(q.meanSteps)} steps walked`);
+    ctx.log(`  one core: ${(nq / q.wallSeconds).toFixed(1)} q/s, p50 ${q.p50Ms.toFixed(2)} ms, p99 ${q.p99Ms.toFixed(2)} ms (target p99 <= 20 ms)`);
+
+    const threads = Math.max(1, availableParallelism());
+    const p = await measurePool(g, nq, threads);
+    ctx.record('query.perSecondPool', nq / p.wallSeconds, 'q/s');
+    ctx.log(`  WalkPool, ${threads} threads: ${(nq / p.wallSeconds).toFixed(1)} q/s (results equal to single thread: ${p.equal})`);
+  },
+};
