@@ -6,11 +6,18 @@ import { readEvalReport } from '../../src/server/console.js';
 import { makeConsoleApp, type ConsoleServer } from './fixture.js';
 
 let t: ConsoleServer;
+// a stand-in build, so this file does not depend on (or race with) web/dist
+const web = mkdtempSync(join(tmpdir(), 'bw-web-'));
 beforeAll(async () => {
+  writeFileSync(join(web, 'index.html'), '<!doctype html><title>boardwalk console</title><p>stand-in');
+  writeFileSync(join(web, 'app.js'), 'console.log(1)');
+  process.env['BOARDWALK_WEB_DIR'] = web;
   t = await makeConsoleApp();
 });
 afterAll(async () => {
   await t.close();
+  rmSync(web, { recursive: true, force: true });
+  delete process.env['BOARDWALK_WEB_DIR'];
 });
 
 async function get(url: string): Promise<{ status: number; body: any }> {
@@ -104,7 +111,30 @@ describe('console endpoints', () => {
     const page = await t.app.inject({ method: 'GET', url: '/console/' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');
-    expect(page.body).toContain('boardwalk console');
+    expect(page.body).toContain('stand-in');
+    const js = await t.app.inject({ method: 'GET', url: '/console/app.js' });
+    expect(js.statusCode).toBe(200);
+    expect(js.headers['content-type']).toContain('javascript');
+    expect((await t.app.inject({ method: 'GET', url: '/console/missing.js' })).statusCode).toBe(404);
+  });
+
+  it('without a build, /console/ says how to build it', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'bw-web-empty-'));
+    process.env['BOARDWALK_WEB_DIR'] = empty;
+    const u = await makeConsoleApp({ evalReport: false });
+    try {
+      const page = await u.app.inject({ method: 'GET', url: '/console/' });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('npm run build:web');
+      // no report file: the endpoint says where it looked
+      const e = (await u.app.inject({ method: 'GET', url: '/console/api/eval' })).json();
+      expect(e.report).toBeNull();
+      expect(e.file).toBe(join(u.dataDir, 'eval-report.json'));
+    } finally {
+      await u.close();
+      process.env['BOARDWALK_WEB_DIR'] = web;
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });
 

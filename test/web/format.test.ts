@@ -34,8 +34,13 @@ describe('formatting', () => {
     expect(num(null)).toBe('–');
     expect(num(0)).toBe('0');
     expect(num(449)).toBe('449');
+    expect(num(36)).toBe('36');
+    expect(num(120000)).toBe('120,000');
     expect(num(12345.6)).toBe('12,346');
     expect(num(3.14159)).toBe('3.14');
+    expect(num(93.99999999)).toBe('94');
+    expect(num(0.5)).toBe('0.5');
+    expect(num(449.6)).toBe('450');
     expect(num(0.012345)).toBe('0.0123');
     expect(num(1e-6)).toBe('1.00e-6');
   });

@@ -22,9 +22,10 @@ export function num(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '–';
   if (x === 0) return '0';
   const a = Math.abs(x);
-  if (a >= 1000) return Math.round(x).toLocaleString('en');
-  if (a >= 1) return x.toFixed(a >= 100 ? 0 : a >= 10 ? 1 : 2);
-  if (a >= 1e-4) return x.toPrecision(3);
+  if (Number.isInteger(x) || a >= 1000) return Math.round(x).toLocaleString('en');
+  // 3 significant digits, trailing zeros dropped (94.0000001 -> 94, 0.500 -> 0.5)
+  if (a >= 100) return String(Math.round(x));
+  if (a >= 1e-4) return String(Number(x.toPrecision(3)));
   return x.toExponential(2);
 }
 
