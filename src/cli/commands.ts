@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as registerStart } from './start.js';
 import { register as registerEval } from './eval.js';
 import { register as registerPinnerSage } from './pinnersage.js';
+import { register as registerNewNeighbours } from './new-neighbours.js';
 import { register as registerRetrain } from './retrain.js';
 import { register as registerBuildGraph } from './build-graph.js';
 import { register as registerServe } from './serve.js';
@@ -22,5 +23,6 @@ export function registerCommands(program: Command): void {
   registerRankExplain(program);
   registerRetrain(program);
   registerPinnerSage(program);
+  registerNewNeighbours(program);
   registerMemboost(program);
 }
