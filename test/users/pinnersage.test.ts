@@ -5,6 +5,8 @@ import { ExactNeighbourIndex, HnswNeighbourIndex } from '../../src/users/neighbo
 import { computeProfile, meanEmbedding } from '../../src/users/pinnersage.js';
 import { interleave, PinnerSageRetriever } from '../../src/users/retrieval.js';
 import { InMemoryProfileStore } from '../../src/users/profile-store.js';
+import { PinBoardGraph } from '../../src/graph/graph.js';
+import { PixieWalker } from '../../src/walk/pixie.js';
 
 // 9 pins in 2-d: 0-2 near the x axis, 3-5 near the y axis, 6-8 near (-1, 0)
 const raw = new Float32Array([1, 0, 0.99, 0.1, 0.98, -0.1, 0, 1, 0.1, 0.99, -0.1, 0.98, -1, 0, -0.99, 0.1, -0.98, -0.1]);
@@ -88,5 +90,17 @@ describe('retrieval', () => {
     expect(r.generate({ queryPins: [], user: 5, limit: 4, seed: 3 })).toEqual(out);
     expect(r.generate({ queryPins: [], user: 99, limit: 4, seed: 3 })).toEqual([]);
     expect(() => new PinnerSageRetriever(store, emb, new ExactNeighbourIndex(emb), { medoids: 0 })).toThrow(/medoids/);
+  });
+
+  it('adds Pixie neighbours of each sampled medoid when asked', () => {
+    // graph: pins 0 and 7 share a board; pins 3 and 8 share another
+    const g = PinBoardGraph.fromEdges(Uint32Array.from([0, 7, 3, 8]), Uint32Array.from([0, 0, 1, 1]), 9, 2);
+    const store = new InMemoryProfileStore();
+    store.set(computeProfile(5, [0, 3].map((pin) => ({ pin, timestamp: now })), emb, now, { maxCost: 0.2 }));
+    const r = new PinnerSageRetriever(store, emb, new ExactNeighbourIndex(emb), { medoids: 2, pixieSteps: 500 }, new PixieWalker(g));
+    const out = r.generate({ queryPins: [], user: 5, limit: 8, seed: 3 });
+    const px = out.filter((c) => c.sources[0] === 'pinnersage_pixie').map((c) => c.pin).sort();
+    expect(px).toEqual([7, 8]);
+    expect(() => new PinnerSageRetriever(store, emb, new ExactNeighbourIndex(emb), { pixieSteps: 10 })).toThrow(/PixieWalker/);
   });
 });
