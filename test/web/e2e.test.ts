@@ -98,7 +98,8 @@ describe.skipIf(!haveChromium)('console in headless Chromium', () => {
     // clicking a related card walks on
     const next = await cards.nth(1).getAttribute('data-pin');
     await cards.nth(1).locator('.title').click();
-    await page.waitForFunction((id) => location.hash.startsWith(`#/pin/${id}`) && document.querySelector('#related-title') !== null, next);
+    // a string predicate: it runs in the page (test code has no DOM types)
+    await page.waitForFunction(`location.hash.startsWith(${JSON.stringify(`#/pin/${next}`)}) && document.querySelector('#related-title') !== null`);
   });
 
   it('open a user: home feed and PinnerSage clusters', async () => {
