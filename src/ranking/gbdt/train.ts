@@ -311,8 +311,11 @@ class TreeGrower {
       let gl = 0;
       let hl = 0;
       for (let b = 1; b < nb - 1; b++) {
+        const hb = H[((o + b) << 1) + 1]!;
+        // an empty bin gives the same split as the bin before it: nothing new to score
+        if (hb === 0) continue;
         gl += H[(o + b) << 1]!;
-        hl += H[((o + b) << 1) + 1]!;
+        hl += hb;
         // missing values right
         let hr = Hs - hl;
         if (hl >= mcw && hr >= mcw) {
