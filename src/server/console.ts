@@ -58,32 +58,36 @@ export interface PinCard {
   boards: number;
 }
 
-/** Text search over stored pins: BM25 over text + annotations, rebuilt when the catalogue changes. */
+/**
+ * Text search over stored pins: BM25 over text + annotations. The index is rebuilt from storage
+ * when the graph version moved on (pins or saves were written) and the index is older than
+ * `maxAgeMs`, so a burst of writes costs one rebuild a minute at most.
+ */
 export class PinSearch {
   private index: Bm25Index | null = null;
   private ids: string[] = [];
   private builtAt = 0;
+  private builtVersion = -1;
   private building: Promise<void> | null = null;
 
   constructor(
     private readonly storage: Storage,
-    /** rebuild at most this often (ms) */
-    private readonly maxAgeMs = 30_000,
+    private readonly maxAgeMs = 60_000,
   ) {}
 
-  /** Forces a rebuild on the next search (e.g. after pins were written). */
+  /** Forces a rebuild on the next search. */
   invalidate(): void {
-    this.builtAt = 0;
+    this.index = null;
   }
 
-  async search(q: string, limit: number): Promise<{ id: string; score: number }[]> {
-    if (this.index === null || Date.now() - this.builtAt > this.maxAgeMs) await this.rebuild();
+  async search(q: string, limit: number, version: number): Promise<{ id: string; score: number }[]> {
+    if (this.index === null || (version !== this.builtVersion && Date.now() - this.builtAt > this.maxAgeMs)) await this.rebuild(version);
     const toks = tokenize(q);
     if (toks.length === 0 || this.index === null) return [];
     return this.index.search(toks, limit).map((h) => ({ id: this.ids[h.doc]!, score: h.score }));
   }
 
-  private rebuild(): Promise<void> {
+  private rebuild(version: number): Promise<void> {
     this.building ??= (async () => {
       const ids: string[] = [];
       const docs: string[] = [];
@@ -96,6 +100,7 @@ export class PinSearch {
       this.index = Bm25Index.build(docs);
       this.ids = ids;
       this.builtAt = Date.now();
+      this.builtVersion = version;
     })().finally(() => {
       this.building = null;
     });
@@ -107,28 +112,65 @@ function pinText(p: PinRecord): string {
   return [p.text ?? '', ...(p.annotations ?? [])].join(' ');
 }
 
-/** SVD item embeddings of a graph (boards as users), one per graph generation. */
+/**
+ * SVD item embeddings of the graph (boards as users) for PinnerSage. The SVD costs seconds on a
+ * large graph and every merged write makes a new graph, so a computed table is carried over to
+ * newer graphs by external pin id (pins added since have no embedding) until more than
+ * `staleShare` of the pins lack one or it is older than `maxAgeMs`; then it is recomputed.
+ */
 export class GraphEmbeddings {
   private readonly cache = new WeakMap<PinBoardGraph, EmbeddingTable>();
+  private base: { g: PinBoardGraph; table: EmbeddingTable; at: number } | null = null;
 
   constructor(
     private readonly dim = 32,
     private readonly seed = 1,
+    private readonly staleShare = 0.1,
+    private readonly maxAgeMs = 3_600_000,
   ) {}
 
   of(g: PinBoardGraph): EmbeddingTable {
     let t = this.cache.get(g);
     if (t) return t;
-    const dim = Math.max(1, Math.min(this.dim, g.numPins, Math.max(1, g.numBoards)));
-    const vectors = svdItemEmbeddings(g.boardOffsets, g.boardAdj, g.numPins, { dim, seed: this.seed, oversample: 8, powerIterations: 2 });
-    const present = new Uint8Array(g.numPins);
-    for (let p = 0; p < g.numPins; p++) present[p] = g.pinDegree(p) > 0 ? 1 : 0;
-    // svd may return fewer columns than asked on tiny graphs
-    const d = vectors.length / Math.max(1, g.numPins);
-    t = makeEmbeddingTable(vectors, g.numPins > 0 ? d : 1, present);
+    const b = this.base;
+    if (b && Date.now() - b.at <= this.maxAgeMs) {
+      t = carryOver(b.g, b.table, g);
+      let missing = 0;
+      for (let p = 0; p < g.numPins; p++) if (t.present![p] === 0 && g.pinDegree(p) > 0) missing++;
+      if (missing > this.staleShare * g.numPins) t = undefined;
+    }
+    if (!t) {
+      t = svdTable(g, this.dim, this.seed);
+      this.base = { g, table: t, at: Date.now() };
+    }
     this.cache.set(g, t);
     return t;
   }
+}
+
+function svdTable(g: PinBoardGraph, dimWanted: number, seed: number): EmbeddingTable {
+  const dim = Math.max(1, Math.min(dimWanted, g.numPins, Math.max(1, g.numBoards)));
+  const vectors = svdItemEmbeddings(g.boardOffsets, g.boardAdj, g.numPins, { dim, seed, oversample: 8, powerIterations: 2 });
+  const present = new Uint8Array(g.numPins);
+  for (let p = 0; p < g.numPins; p++) present[p] = g.pinDegree(p) > 0 ? 1 : 0;
+  // the SVD may return fewer columns than asked on tiny graphs
+  const d = g.numPins > 0 ? vectors.length / g.numPins : 1;
+  return makeEmbeddingTable(vectors, d, present);
+}
+
+/** `table` (rows by `from`'s dense ids) re-indexed to `to`'s dense ids by external id. */
+function carryOver(from: PinBoardGraph, table: EmbeddingTable, to: PinBoardGraph): EmbeddingTable {
+  const dim = table.dim;
+  const vectors = new Float32Array(to.numPins * dim);
+  const present = new Uint8Array(to.numPins);
+  const same = from.pins.isIdentity && to.pins.isIdentity;
+  for (let p = 0; p < to.numPins; p++) {
+    const q = same ? (p < from.numPins ? p : -1) : from.pins.get(to.pins.external(p));
+    if (q < 0 || (table.present && table.present[q] !== 1)) continue;
+    vectors.set(table.vectors.subarray(q * dim, (q + 1) * dim), p * dim);
+    present[p] = 1;
+  }
+  return makeEmbeddingTable(vectors, dim, present);
 }
 
 function card(p: PinRecord | null, id: string, g: PinBoardGraph): PinCard {
@@ -222,7 +264,7 @@ export async function consolePlugin(app: FastifyInstance, o: ConsoleOptions): Pr
     const q = parse(SearchQuery, req.query, 'query');
     const limit = q.limit ?? 20;
     const g = engine.snapshot.graph;
-    const hits = await search.search(q.q, limit);
+    const hits = await search.search(q.q, limit, engine.snapshot.version);
     const exact = await storage.getPin(q.q);
     const ordered: { id: string; score: number | null }[] = [];
     if (exact) ordered.push({ id: exact.id, score: null });
