@@ -270,3 +270,17 @@ describe('model format and scorer', () => {
     expect(imp.f2!).toBeLessThan(imp.f0!);
   });
 });
+
+describe('wide data', () => {
+  it('trains with more than 65535 histogram bins in total (300 features x 256 bins)', () => {
+    const rng = new Rng(2);
+    const rows = 400;
+    const nf = 300;
+    const x = Float32Array.from({ length: rows * nf }, () => rng.next());
+    const labels = Float32Array.from({ length: rows }, (_, r) => (x[r * nf + 299]! > 0.5 ? 1 : 0));
+    const d: GbdtDataset = { x, rows, featureNames: Array.from({ length: nf }, (_, i) => `f${i}`), labels };
+    const { model } = trainGbdt(d, { rounds: 3, maxDepth: 2, minChildWeight: 0 });
+    expect(model.trees[0]!.feature[0]).toBe(299);
+    expect(auc(model.predict(x, rows), labels)).toBe(1);
+  });
+});
