@@ -54,7 +54,9 @@ function loadData(o: TrainRankerCliOptions, log: Log): { records: CandidateLogRe
       const ep = join(o.writeLog, 'events.jsonl');
       rmSync(cp, { force: true });
       rmSync(ep, { force: true });
-      new JsonlCandidateLogSink(cp).log(sim.candidates);
+      const sink = new JsonlCandidateLogSink(cp);
+      sink.log(sim.candidates);
+      sink.close();
       appendEventsJsonl(ep, sim.events);
       log(`wrote ${cp} and ${ep}`);
     }

@@ -36,6 +36,8 @@ export interface EngagementEvent {
 
 export interface CandidateLogSink {
   log(records: readonly CandidateLogRecord[]): void;
+  /** write out anything buffered */
+  flush?(): void;
   close?(): void;
 }
 
@@ -46,12 +48,32 @@ export class MemoryCandidateLogSink implements CandidateLogSink {
   }
 }
 
-/** Appends one JSON object per line; each `log` call is one append. */
+/**
+ * Appends one JSON object per line. Lines are buffered and written in one append once
+ * `bufferRecords` are pending (default 1000; 0 = write on every call) and on flush/close, so a
+ * serving process does not pay a file write per request.
+ */
 export class JsonlCandidateLogSink implements CandidateLogSink {
-  constructor(readonly path: string) {}
+  private pending: string[] = [];
+
+  constructor(
+    readonly path: string,
+    readonly bufferRecords = 1000,
+  ) {}
+
   log(records: readonly CandidateLogRecord[]): void {
-    if (records.length === 0) return;
-    appendFileSync(this.path, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    for (const r of records) this.pending.push(JSON.stringify(r));
+    if (this.pending.length >= this.bufferRecords) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    appendFileSync(this.path, this.pending.join('\n') + '\n');
+    this.pending = [];
+  }
+
+  close(): void {
+    this.flush();
   }
 }
 

@@ -115,9 +115,12 @@ describe('candidate logging', () => {
   it('JSONL sink and readers round-trip, and name bad lines', () => {
     const cp = join(tmp, 'c.jsonl');
     const ep = join(tmp, 'e.jsonl');
-    const sink = new JsonlCandidateLogSink(cp);
+    const sink = new JsonlCandidateLogSink(cp, 4);
     sink.log(candidateRecords('a', 'homefeed', req, cands, [0, 1], false));
+    // 3 records pending: nothing written yet; the next call passes the threshold
+    expect(() => readFileSync(cp, 'utf8')).toThrow();
     sink.log(candidateRecords('b', 'homefeed', req, cands, [2], true));
+    sink.close();
     appendEventsJsonl(ep, [{ requestId: 'a', pin: 10, action: 'impression', ts: 1 }]);
     const back = readCandidateLog(cp);
     expect(back.length).toBe(6);
