@@ -8,6 +8,7 @@ import { register as registerBuildGraph } from './build-graph.js';
 import { register as registerServe } from './serve.js';
 import { register as registerTrainRanker } from './train-ranker.js';
 import { register as registerRankExplain } from './rank-explain.js';
+import { register as registerImportRanker } from './import-ranker.js';
 import { register as registerMemboost } from './memboost.js';
 
 /**
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   registerServe(program);
   registerTrainRanker(program);
   registerRankExplain(program);
+  registerImportRanker(program);
   registerRetrain(program);
   registerPinnerSage(program);
   registerNewNeighbours(program);

@@ -186,3 +186,20 @@ describe('rankAndServe', () => {
     expect(sink.records.slice(3).every((r) => r.randomized)).toBe(true);
   });
 });
+
+describe('import-ranker', () => {
+  it('registers an XGBoost model as a client ranker and names bad files', async () => {
+    const { runImportRanker } = await import('../../src/cli/import-ranker.js');
+    const fixture = new URL('../fixtures/xgb/model.json', import.meta.url).pathname;
+    const lines: string[] = [];
+    const e = runImportRanker({ client: 'related', registry: join(tmp, 'imp'), model: fixture }, (l) => lines.push(l));
+    expect(e.version).toBe(1);
+    expect(lines[0]).toMatch(/^related v1: 8 trees over 5 features \(visits, query_sim, locale_match, age_hours, popularity\)/);
+    const reg = new ModelRegistry(join(tmp, 'imp'));
+    const r = reg.ranker('related')!;
+    const s = r.score({ queryPins: [1], limit: 1, seed: 0 }, [{ pin: 1, score: 0, sources: [], features: {} }]);
+    // all-missing row: the fixture's last prediction
+    expect(s[0]).toBeCloseTo(0.3842526, 5);
+    expect(() => runImportRanker({ client: 'related', registry: join(tmp, 'imp'), model: join(tmp, 'missing.json') }, () => {})).toThrow(/cannot read a JSON model/);
+  });
+});
