@@ -11,9 +11,10 @@ export interface Bar {
   title?: string;
 }
 
-export function barChart(title: string, bars: Bar[], opts: { max?: number; width?: number; digits?: number } = {}): HTMLElement {
+export function barChart(title: string, bars: Bar[], opts: { max?: number; width?: number; digits?: number; labelWidth?: number } = {}): HTMLElement {
   const width = opts.width ?? 420;
-  const labelW = 130;
+  const labelW = opts.labelWidth ?? 130;
+  const maxChars = Math.floor(labelW / 6.5);
   const valueW = 56;
   const rowH = 20;
   const top = 4;
@@ -24,7 +25,7 @@ export function barChart(title: string, bars: Bar[], opts: { max?: number; width
   bars.forEach((b, i) => {
     const y = top + i * rowH;
     const w = Math.max(0, Math.min(1, b.value / max)) * plotW;
-    const label = b.label.length > 20 ? `${b.label.slice(0, 19)}…` : b.label;
+    const label = b.label.length > maxChars ? `${b.label.slice(0, maxChars - 1)}…` : b.label;
     svg.appendChild(s('text', { x: labelW - 6, y: y + 14, 'text-anchor': 'end', class: 'label' }, label));
     const rect = s('rect', { x: labelW, y: y + 3, width: w.toFixed(1), height: rowH - 6, class: `bar-${b.kind}`, rx: 2 });
     rect.appendChild(s('title', {}, b.title ?? `${b.label}: ${b.value}`));

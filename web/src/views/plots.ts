@@ -38,14 +38,14 @@ export async function plotsView(root: HTMLElement): Promise<() => void> {
           { name: 'p50', kind: 'a', points: live.points.map((p) => [p.t, p.p50]) },
           { name: 'p99', kind: 'b', points: live.points.map((p) => [p.t, p.p99]) },
         ], { unit: ' ms' }),
-        barChart('Requests by route (total)', Object.entries(live.routes).sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value, kind: 'source' }))),
+        barChart('Requests by route (total)', Object.entries(live.routes).sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value, kind: 'source' })), { width: 520, labelWidth: 200 }),
       ),
       h('p', { class: 'muted' }, `Sampled every ${POLL_MS / 1000} s while this page is open; /v1/ routes only; latency quantiles interpolated in histogram buckets.`),
     );
     mount(
       candBox,
       h('h2', {}, 'Candidates per source'),
-      barChart('Candidates returned per source (cache misses, total)', Object.entries(live.candidates).sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value, kind: 'source' }))),
+      h('div', { class: 'charts' }, barChart('Candidates returned per source (cache misses, total)', Object.entries(live.candidates).sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value, kind: 'source' })))),
     );
   };
   const poll = async (): Promise<void> => {

@@ -1,6 +1,7 @@
 import { api } from '../api.js';
 import { pinCard } from '../card.js';
 import { h, mount } from '../dom.js';
+import { num } from '../format.js';
 import { errorBox, loading } from './common.js';
 
 /** #/ and #/search?q=…: search pins by id or text. */
@@ -26,7 +27,16 @@ export async function searchView(root: HTMLElement, q: string): Promise<void> {
   try {
     const r = await api.search(q);
     if (r.items.length === 0) return mount(results, h('p', { class: 'muted empty' }, `No pin matches “${q}”.`));
-    mount(results, h('h2', {}, `${r.items.length} pin${r.items.length === 1 ? '' : 's'} for “${q}”`), h('div', { class: 'grid' }, r.items.map((c) => pinCard(c.id, c))));
+    mount(results, h('h2', {}, `${r.items.length} pin${r.items.length === 1 ? '' : 's'} for “${q}”`), h(
+        'div',
+        { class: 'grid' },
+        r.items.map((c) => {
+          const el = pinCard(c.id, c);
+          el.querySelector('.meta')?.append(h('span', { class: 'match', title: 'how it matched' }, c.match === 'id' ? 'id match' : `BM25 ${num(c.score)}`));
+          return el;
+        }),
+      ),
+    );
   } catch (err) {
     mount(results, errorBox(err));
   }
