@@ -1,0 +1,6 @@
+export { parseExperiment, parseExperiments, type ExperimentConfig, type VariantConfig } from './config.js';
+export { assignAll, assignVariant, bucketPoint, murmur3, type Assignment } from './bucket.js';
+export { experimentReport, formatExperimentReport, rate, type ExperimentReport, type ReportEvent, type VariantReport } from './report.js';
+export { twoProportionZ, wilson, normalCdf } from './stats.js';
+export { CursorError, decodeCursor, encodeCursor, type CursorPayload } from './cursor.js';
+export { MemoryServedSetStore, nextPage, type ServedSetStore } from './served-set.js';
