@@ -128,13 +128,20 @@ function main(): void {
     }
   }
 
-  // quality: engagement-log data set from the simulator (homefeed, blended labels)
+  // quality 1: engagement-log data set from the simulator (homefeed, engagement labels, weighted)
   const requests = quick ? 1500 : 6000;
   const log = simulateEngagement({ requests, seed: 5, clients: ['homefeed'] });
   const all = buildDataset(log.candidates, log.events, { client: 'homefeed', labels: labelConfigFor('homefeed'), features: DEFAULT_FEATURES });
-  const { train, test } = splitHalves(all);
+  const sim = splitHalves(all);
   const params: Partial<GbdtParams> = { rounds: quick ? 50 : 200, maxDepth: 6, learningRate: 0.1, lambda: 1, minChildWeight: 1, maxBins: 256 };
-  console.log(`quality: ${train.rows} train rows, ${test.rows} test rows, ${train.featureNames.length} features, params ${JSON.stringify(params)}`);
+  compare('simulated homefeed log', sim.train, sim.test, params);
+  // quality 2: synthetic interactions, continuous features, 10% missing values, subsampling
+  const syn = synthetic(quick ? 20_000 : 60_000, 3);
+  compare('synthetic, 10% missing', syn.train, syn.test, { ...params, subsample: 0.8, colsample: 0.8 });
+}
+
+function compare(name: string, train: GbdtDataset, test: GbdtDataset, params: Partial<GbdtParams>): void {
+  console.log(`quality (${name}): ${train.rows} train rows, ${test.rows} test rows, ${train.featureNames.length} features, params ${JSON.stringify(params)}`);
   const cmp = aucComparison(train, test, params);
   console.log(`  boardwalk AUC ${cmp.boardwalk.toFixed(4)} (trained in ${cmp.seconds.toFixed(1)} s)`);
   if (cmp.xgboost === null) console.log('  python3-xgboost not installed (apt-get install -y python3-xgboost): comparison skipped');
@@ -142,6 +149,24 @@ function main(): void {
     const diff = cmp.boardwalk - cmp.xgboost;
     console.log(`  xgboost   AUC ${cmp.xgboost.toFixed(4)} (trained in ${cmp.xgbSeconds?.toFixed(1)} s)  difference ${diff >= 0 ? '+' : ''}${diff.toFixed(4)} (${Math.abs(diff) <= 0.005 ? 'within' : 'OUTSIDE'} 0.005)`);
   }
+}
+
+/** Labels from interactions of 8 normal features (two pure noise), 10% of values missing. */
+function synthetic(rows: number, seed: number): { train: GbdtDataset; test: GbdtDataset } {
+  const rng = new Rng(seed);
+  const nf = 8;
+  const make = (n: number): GbdtDataset => {
+    const x = new Float32Array(n * nf);
+    const labels = new Float32Array(n);
+    for (let r = 0; r < n; r++) {
+      const v = Array.from({ length: nf }, () => rng.normal());
+      const logit = 1.2 * v[0]! - 0.8 * v[1]! * v[2]! + (v[3]! > 0.5 ? 1 : -0.5) * v[4]! + 0.5 * Math.sin(2 * v[5]!);
+      labels[r] = rng.next() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
+      for (let f = 0; f < nf; f++) x[r * nf + f] = rng.next() < 0.1 ? NaN : v[f]!;
+    }
+    return { x, rows: n, featureNames: Array.from({ length: nf }, (_, i) => `f${i}`), labels };
+  };
+  return { train: make(rows), test: make(Math.floor(rows / 2)) };
 }
 
 function splitHalves(d: GbdtDataset): { train: GbdtDataset; test: GbdtDataset } {
