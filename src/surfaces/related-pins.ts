@@ -336,8 +336,9 @@ export function createRelatedPins(a: RelatedPinsArtefacts, setup: Partial<Relate
   }
   if (g.meta.pins.locale) {
     // a second walker: the locale source must not share scratch arrays with the main Pixie source
-    const local = new PixieGenerator(new PixieWalker(g), { walk: o.pixie, localeBias: Math.max(2, o.localeBias) }, 'pixie_local');
-    sources.push({ generator: new LocaleSegmentedGenerator(local, g.meta.pins.locale, {}, 'locale'), quota: q.locale ?? 20 });
+    const local = new PixieGenerator(new PixieWalker(g), { walk: o.pixie, localeBias: Math.max(2, o.localeBias) }, 'pixie');
+    sources.push({ generator: new LocaleSegmentedGenerator(local, g.meta.pins.locale), quota: q.locale ?? 20 });
+    sources.push({ generator: new LocaleSegmentedGenerator(new BoardCooccurrenceGenerator(g), g.meta.pins.locale), quota: q.locale ?? 20 });
   }
   return new RelatedPinsSurface({
     sources,

@@ -65,8 +65,8 @@ describe('createRelatedPins', () => {
     // one save where half a save was expected: MB = log((4 + 2) / (4·0.5 + 2))
     expect(f.parts.memboost).toBeCloseTo(Math.log(6 / 4), 6);
     const sources = new Set(out.flatMap((r) => r.sources));
-    for (const src of ['pixie', 'board', 'text', 'visual', 'locale']) expect(sources.has(src)).toBe(true);
+    for (const src of ['pixie', 'board', 'text', 'visual', 'pixie@locale', 'board@locale']) expect(sources.has(src)).toBe(true);
     const c = out.find((r) => g.pins.external(r.pin) === 'c')!;
-    expect(c.sources).toContain('locale');
+    expect(c.sources).toContain('board@locale');
   });
 });
