@@ -284,3 +284,14 @@ describe('wide data', () => {
     expect(auc(model.predict(x, rows), labels)).toBe(1);
   });
 });
+
+describe('early stopping edge cases', () => {
+  it('a validation set with one class (metric undefined) does not stop training or empty the model', () => {
+    const tr = synth(300, 12);
+    const va = { ...synth(50, 13) };
+    va.labels = new Float32Array(va.rows).fill(1);
+    const res = trainGbdt(tr, { rounds: 8, evalMetric: 'auc', earlyStoppingRounds: 2 }, va);
+    expect(res.model.trees.length).toBe(8);
+    expect(res.history.every((v) => Number.isNaN(v))).toBe(true);
+  });
+});

@@ -173,7 +173,9 @@ export function trainGbdt(train: GbdtDataset, params: Partial<GbdtParams> = {}, 
       for (let r = 0; r < valid.rows; r++) vMargin[r] += tree.value[tree.leafOf(valid.x, r * nf)]!;
       const s = evaluate(metric, vMargin, valid);
       history.push(s);
-      if (higher ? s > best : s < best) {
+      // an undefined metric (one class, no positives in the validation set) cannot stop training
+      if (Number.isNaN(s)) bestIter = it + 1;
+      else if (higher ? s > best : s < best) {
         best = s;
         bestIter = it + 1;
       } else if (p.earlyStoppingRounds > 0 && it + 1 - bestIter >= p.earlyStoppingRounds) break;
