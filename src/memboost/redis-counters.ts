@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { checkUpdate, type CounterStore, type CounterUpdate } from './counters.js';
+import { checkUpdate, InMemoryCounterStore, type CounterStore, type CounterUpdate } from './counters.js';
 import { ROW_WIDTH, type MemoryRow } from './row.js';
 
 export interface RedisCounterOptions {
@@ -81,4 +81,16 @@ export class RedisCounterStore implements CounterStore {
   async close(): Promise<void> {
     await this.redis.quit();
   }
+}
+
+/**
+ * The counter store a deployment configures: Redis when a URL is given (shared by all server
+ * processes), else in-process memory.
+ */
+export function openCounterStore(opts: { redisUrl?: string; prefix?: string; ttlSeconds?: number } = {}): CounterStore {
+  if (!opts.redisUrl) return new InMemoryCounterStore();
+  const o: Partial<RedisCounterOptions> = {};
+  if (opts.prefix !== undefined) o.prefix = opts.prefix;
+  if (opts.ttlSeconds !== undefined) o.ttlSeconds = opts.ttlSeconds;
+  return RedisCounterStore.connect(opts.redisUrl, o);
 }

@@ -4,7 +4,7 @@ import { buildMemboostTable } from '../../src/memboost/coec.js';
 import { InMemoryCounterStore, type CounterStore } from '../../src/memboost/counters.js';
 import type { EngagementEvent } from '../../src/memboost/events.js';
 import { RealtimeMemboost } from '../../src/memboost/realtime.js';
-import { RedisCounterStore } from '../../src/memboost/redis-counters.js';
+import { openCounterStore, RedisCounterStore } from '../../src/memboost/redis-counters.js';
 import { ROW_WIDTH } from '../../src/memboost/row.js';
 import { smallLog } from './fixtures.js';
 
@@ -36,6 +36,7 @@ async function exercise(store: CounterStore): Promise<void> {
 describe('InMemoryCounterStore', () => {
   it('adds, reads and clears counters', async () => {
     await exercise(new InMemoryCounterStore());
+    expect(openCounterStore()).toBeInstanceOf(InMemoryCounterStore);
   });
 });
 
@@ -62,6 +63,11 @@ describe('RedisCounterStore (127.0.0.1:6379)', () => {
     const store = new RedisCounterStore(redis, { prefix, ttlSeconds: 60 });
     await exercise(store);
     expect(await redis.keys(`${prefix}*`)).toEqual([]);
+    // the configured store connects by URL
+    const viaUrl = openCounterStore({ redisUrl: 'redis://127.0.0.1:6379', prefix: `${prefix}url:` });
+    expect(viaUrl).toBeInstanceOf(RedisCounterStore);
+    await exercise(viaUrl);
+    await viaUrl.close();
   });
 });
 
