@@ -74,7 +74,10 @@ export class PixieWalker {
   private readonly visits: Uint32Array;
   private readonly touched: Uint32Array;
   private nTouched = 0;
-  private readonly agg: Float64Array;
+  // Aggregate scores live in a dense array in first-visit order (aggTouched[i], aggVal[i]), so
+  // ranking reads them sequentially; slot[p] is pin p's index there, or -1.
+  private readonly slot: Int32Array;
+  private readonly aggVal: Float64Array;
   private readonly aggTouched: Uint32Array;
   private nAgg = 0;
   private readonly boardVisits: Uint32Array;
@@ -100,7 +103,8 @@ export class PixieWalker {
   constructor(readonly graph: PinBoardGraph) {
     this.visits = new Uint32Array(graph.numPins);
     this.touched = new Uint32Array(graph.numPins);
-    this.agg = new Float64Array(graph.numPins);
+    this.slot = new Int32Array(graph.numPins).fill(-1);
+    this.aggVal = new Float64Array(graph.numPins);
     this.aggTouched = new Uint32Array(graph.numPins);
     this.boardVisits = new Uint32Array(graph.numBoards);
     this.boardTouched = new Uint32Array(graph.numBoards);
@@ -163,8 +167,9 @@ export class PixieWalker {
 
   /** Final score of pin p for the last query (0 if never visited). */
   score(p: number): number {
-    const a = this.agg[p]!;
-    if (a === 0) return 0;
+    const s = this.slot[p]!;
+    if (s === undefined || s < 0) return 0;
+    const a = this.aggVal[s]!;
     const v = this.lastBoost ? a * a : a;
     return this.lastPenalty === 0 ? v : v / Math.pow(this.graph.pinDegree(p), this.lastPenalty);
   }
@@ -180,7 +185,7 @@ export class PixieWalker {
   }
 
   private clear(): void {
-    for (let i = 0; i < this.nAgg; i++) this.agg[this.aggTouched[i]!] = 0;
+    for (let i = 0; i < this.nAgg; i++) this.slot[this.aggTouched[i]!] = -1;
     this.nAgg = 0;
     for (let i = 0; i < this.nBoardTouched; i++) this.boardVisits[this.boardTouched[i]!] = 0;
     this.nBoardTouched = 0;
@@ -334,14 +339,21 @@ export class PixieWalker {
   private foldVisits(boost: boolean): void {
     const visits = this.visits;
     const touched = this.touched;
-    const agg = this.agg;
+    const slot = this.slot;
+    const aggVal = this.aggVal;
     const aggTouched = this.aggTouched;
     let nAgg = this.nAgg;
     for (let i = 0; i < this.nTouched; i++) {
       const p = touched[i]!;
       const v = visits[p]!;
-      if (agg[p] === 0) aggTouched[nAgg++] = p;
-      agg[p]! += boost ? Math.sqrt(v) : v;
+      let s = slot[p]!;
+      if (s < 0) {
+        s = nAgg++;
+        slot[p] = s;
+        aggTouched[s] = p;
+        aggVal[s] = 0;
+      }
+      aggVal[s]! += boost ? Math.sqrt(v) : v;
       visits[p] = 0;
     }
     this.nAgg = nAgg;
@@ -350,10 +362,18 @@ export class PixieWalker {
 
   private topPins(k: number, excludeQuery: boolean): { ids: Uint32Array; scores: Float64Array } {
     const heap = new TopK(k);
+    const ids = this.aggTouched;
+    const vals = this.aggVal;
+    const boost = this.lastBoost;
+    const beta = this.lastPenalty;
+    const off = this.graph.pinOffsets;
     for (let i = 0; i < this.nAgg; i++) {
-      const p = this.aggTouched[i]!;
-      if (excludeQuery && this.isQuery[p] === 1) continue;
-      heap.push(p, this.score(p));
+      const p = ids[i]!;
+      const a = vals[i]!;
+      let sc = boost ? a * a : a;
+      if (beta !== 0) sc /= Math.pow(off[p + 1]! - off[p]!, beta);
+      // the query-pin check is a random read, so only for pins that would enter the heap
+      if (heap.accepts(p, sc) && !(excludeQuery && this.isQuery[p] === 1)) heap.push(p, sc);
     }
     return heap.sorted();
   }

@@ -25,6 +25,12 @@ export class TopK {
     return sa < sb || (sa === sb && ia > ib);
   }
 
+  /** Whether push(id, score) would keep the item (cheap; lets callers skip costlier checks). */
+  accepts(id: number, score: number): boolean {
+    if (this.k === 0) return false;
+    return this.n < this.k || TopK.worse(this.scores[0]!, this.ids[0]!, score, id);
+  }
+
   push(id: number, score: number): void {
     const k = this.k;
     if (k === 0) return;
