@@ -1,5 +1,5 @@
 import { DATASET_NAMES, evalUsers, loadDataset, userItemsOf, type EvalDataset } from './datasets.js';
-import { createMethod, DEFAULT_METHODS, methodEntry } from './methods/registry.js';
+import { createMethod, DEFAULT_METHODS } from './methods/registry.js';
 import type { Params } from './methods/types.js';
 import { publishedFor } from './published.js';
 import { formatTable, type EvalDatasetInfo, type EvalReport, type EvalRow } from './report.js';
@@ -29,8 +29,8 @@ export async function runEval(options: RunEvalOptions = {}): Promise<EvalReport>
   const k = options.k ?? 10;
   if (datasets.length === 0) throw new Error('no data sets given');
   if (methods.length === 0) throw new Error('no methods given');
-  for (const m of methods) methodEntry(m); // unknown names fail before any work
-  for (const m of Object.keys(options.params ?? {})) if (!methods.includes(m)) methodEntry(m);
+  // unknown methods and parameters fail before any work
+  for (const m of new Set([...methods, ...Object.keys(options.params ?? {})])) createMethod(m, { params: options.params?.[m], seed });
   const progress = options.progress;
   const infos: EvalDatasetInfo[] = [];
   const rows: EvalRow[] = [];

@@ -67,6 +67,11 @@ describe('eval report', () => {
   it('fails clearly on unknown data sets, methods and --set syntax', async () => {
     await expect(runEval({ dataDir: tinyDir(), datasets: ['tiny'], methods: ['nope'] })).rejects.toThrow(/unknown eval method "nope"/);
     await expect(runEval({ dataDir: tinyDir(), datasets: ['other'], methods: ['pop'] })).rejects.toThrow(/data set other: no other\.train\.rating/);
+    const seen: string[] = [];
+    await expect(
+      runEval({ dataDir: tinyDir(), datasets: ['tiny'], methods: ['pop', 'pixie'], params: { pixie: { zz: 1 } }, progress: (l) => seen.push(l) }),
+    ).rejects.toThrow(/unknown parameter "zz"/);
+    expect(seen).toEqual([]); // failed before loading anything
     expect(parseSets(['pixie.steps=5', 'pixie.beta=0.5'])).toEqual({ pixie: { steps: 5, beta: 0.5 } });
     expect(() => parseSets(['pixie.steps'])).toThrow(/expected METHOD\.PARAM=NUMBER/);
     expect(() => parseSets(['pixie.steps=abc'])).toThrow(/is not a number/);
