@@ -10,6 +10,8 @@ import { register as registerTrainRanker } from './train-ranker.js';
 import { register as registerRankExplain } from './rank-explain.js';
 import { register as registerImportRanker } from './import-ranker.js';
 import { register as registerMemboost } from './memboost.js';
+import { register as registerReport } from './report.js';
+import { register as registerBulk } from './bulk.js';
 
 /**
  * Every subcommand lives in its own file under src/cli/ and exports `register(program)`.
@@ -27,4 +29,6 @@ export function registerCommands(program: Command): void {
   registerPinnerSage(program);
   registerNewNeighbours(program);
   registerMemboost(program);
+  registerReport(program);
+  registerBulk(program);
 }

@@ -39,7 +39,7 @@ export interface FunnelStep {
   count: number;
   /** count / impressions */
   ofImpressions: Rate;
-  /** count / previous stage's count (null for the first stage) */
+  /** count / previous stage's count (null for the first stage and when the previous count is 0) */
   ofPrevious: Rate | null;
 }
 
@@ -144,7 +144,7 @@ function variantReport(name: string, a: Acc, control: Acc | undefined): VariantR
   let prev = -1;
   for (const stage of FUNNEL) {
     const c = n(a, stage);
-    funnel.push({ stage, count: c, ofImpressions: rate(c, imp), ofPrevious: prev < 0 ? null : rate(c, prev) });
+    funnel.push({ stage, count: c, ofImpressions: rate(c, imp), ofPrevious: prev <= 0 ? null : rate(c, prev) });
     prev = c;
   }
   let vsControl: VariantReport['vsControl'] = null;
