@@ -97,6 +97,8 @@ describe('eval methods on a hand-built set', () => {
     expect(() => createMethod('pixie', { params: { alpha: 0 } })).toThrow(/alpha must be in \(0, 1\]/);
     expect(() => createMethod('itemknn', { params: { k: 0 } })).toThrow(/k must be an integer in/);
     expect(() => createMethod('rp3beta', { params: { beta: NaN } })).toThrow(/must be a finite number/);
+    expect(() => createMethod('pop', { params: { exclude: 2 } })).toThrow(/exclude must be an integer in \[0, 1\]/);
+    expect(() => createMethod('pop', { params: { toString: 1 } })).toThrow(/unknown parameter "toString"/);
     expect(() => registerMethod({ name: 'pop', description: '', create: () => createMethod('pop') })).toThrow(/already registered/);
   });
 });

@@ -53,11 +53,12 @@ export abstract class ParamMethod implements EvalMethod {
     this.overrides = { ...(options.params ?? {}) };
     this.seed = options.seed ?? 1;
     for (const [k, v] of Object.entries(this.overrides)) {
-      if (!(k in defaults)) throw new Error(`method ${name}: unknown parameter "${k}" (known: ${Object.keys(defaults).join(', ')})`);
+      if (!Object.hasOwn(defaults, k)) throw new Error(`method ${name}: unknown parameter "${k}" (known: ${Object.keys(defaults).join(', ')})`);
       if (!Number.isFinite(v)) throw new Error(`method ${name}: parameter "${k}" must be a finite number, got ${v}`);
     }
     this.p = { ...defaults, ...this.overrides };
     this.check(this.p);
+    requireRange(this.name, 'exclude', this.p['exclude']!, 0, 1, true);
   }
 
   prepare(ds: EvalDataset): void {
