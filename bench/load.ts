@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { loadDataset, resolveDataDir } from '../src/eval/datasets.js';
 import { SqliteStorage } from '../src/storage/sqlite.js';
 import type { EngagementEvent } from '../src/storage/types.js';
+import type { BenchSection } from './section.js';
 
 // autocannon ships no types; this is the part of its API used here.
 interface AcRequest {
@@ -36,7 +37,7 @@ interface AcResult {
 type Autocannon = (opts: Record<string, unknown>, cb: (err: Error | null, res: AcResult) => void) => unknown;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
-interface Args {
+export interface LoadArgs {
   duration: number;
   connections: number;
   data?: string;
@@ -47,8 +48,8 @@ interface Args {
   workers: number;
 }
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = { duration: 30, connections: 64, cache: 50_000, only: ['related', 'homefeed', 'events'], eventBatch: 1000, eventConnections: 8, workers: 1 };
+function parseArgs(argv: string[]): LoadArgs {
+  const a: LoadArgs = { duration: 30, connections: 64, cache: 50_000, only: ['related', 'homefeed', 'events'], eventBatch: 1000, eventConnections: 8, workers: 1 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = argv[i + 1];
@@ -135,17 +136,26 @@ function line(name: string, r: AcResult, extra = ''): string {
   return `${name.padEnd(16)} ${r.requests.average.toFixed(0).padStart(8)} req/s   p50 ${String(r.latency.p50).padStart(4)} ms   p99 ${String(r.latency.p99).padStart(4)} ms   errors ${r.errors + r.timeouts}   non-2xx ${r.non2xx}${extra}`;
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+export const DEFAULT_LOAD: LoadArgs = parseArgs([]);
+
+/**
+ * Runs the load benchmark; `log` gets the report lines, `record` the figures
+ * (name, value, unit) for a summary.
+ */
+export async function runLoad(
+  args: LoadArgs,
+  log: (line: string) => void = console.log,
+  record: (name: string, value: number, unit: string) => void = () => undefined,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bw-load-'));
   let stop: (() => Promise<void>) | null = null;
   try {
     const t0 = performance.now();
     const data = await prepare(dir, args.data);
-    console.log(`citeulike-a loaded: ${data.pins.length} pins with saves, ${data.users.length} users, ${data.edges} saves (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    log(`citeulike-a loaded: ${data.pins.length} pins with saves, ${data.users.length} users, ${data.edges} saves (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     const srv = await startServer(dir, args.cache, args.workers);
     stop = srv.stop;
-    console.log(`server ${srv.url}; ${args.workers} worker(s); cache ${args.cache} lists; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    log(`server ${srv.url}; ${args.workers} worker(s); cache ${args.cache} lists; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     let seed = 12345;
     const rnd = (n: number): number => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -154,14 +164,29 @@ async function main(): Promise<void> {
     const results: string[] = [];
     const common = { url: srv.url, connections: args.connections, duration: args.duration };
     if (args.only.includes('related')) {
-      // first run starts with an empty result cache; the second finds it warm
+      // the first run starts with an empty result cache; then every pin is asked for once
+      // (filling the cache) and the second run finds it warm
       for (const label of ['related (cold)', 'related (warm)']) {
+        if (label === 'related (warm)') {
+          let next = 0;
+          const t = performance.now();
+          await run({
+            url: srv.url,
+            connections: 16,
+            amount: data.pins.length,
+            requests: [{ setupRequest: (q: AcRequest) => ({ ...q, path: `/v1/pins/${data.pins[next++ % data.pins.length]}/related?limit=20` }) }],
+          });
+          log(`cache filled: ${data.pins.length} pins in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+        }
         const r = await run({
           ...common,
           requests: [{ setupRequest: (q: AcRequest) => ({ ...q, path: `/v1/pins/${data.pins[rnd(data.pins.length)]}/related?limit=20` }) }],
         });
+        const key = label === 'related (cold)' ? 'related_cold' : 'related_warm';
+        record(`load ${key} req/s`, r.requests.average, 'req/s');
+        record(`load ${key} p99`, r.latency.p99, 'ms');
         results.push(line(label, r));
-        console.log(results[results.length - 1]);
+        log(results[results.length - 1]!);
       }
     }
     if (args.only.includes('homefeed')) {
@@ -169,8 +194,10 @@ async function main(): Promise<void> {
         ...common,
         requests: [{ setupRequest: (q: AcRequest) => ({ ...q, path: `/v1/users/${data.users[rnd(data.users.length)]}/homefeed?limit=20` }) }],
       });
+      record('load homefeed req/s', r.requests.average, 'req/s');
+      record('load homefeed p99', r.latency.p99, 'ms');
       results.push(line('home feed', r));
-      console.log(results[results.length - 1]);
+      log(results[results.length - 1]!);
     }
     if (args.only.includes('events')) {
       let n = 0;
@@ -191,20 +218,30 @@ async function main(): Promise<void> {
         requests: [{ method: 'POST', setupRequest: (q: AcRequest) => ({ ...q, path: '/v1/events', body: body() }) }],
       });
       const evs = (r['2xx'] * args.eventBatch) / (r.duration || args.duration);
+      record('load events/s', evs, 'events/s');
       results.push(line('events', r, `   => ${evs.toFixed(0)} events/s (batches of ${args.eventBatch}, ${args.eventConnections} connections)`));
-      console.log(results[results.length - 1]);
+      log(results[results.length - 1]!);
     }
     const m = await (await fetch(`${srv.url}/metrics`)).text();
     const hits = /boardwalk_cache_requests_total\{surface="related",result="hit"\} (\d+)/.exec(m)?.[1] ?? '0';
     const miss = /boardwalk_cache_requests_total\{surface="related",result="miss"\} (\d+)/.exec(m)?.[1] ?? '0';
-    console.log(`related-pins cache: ${hits} hits, ${miss} misses; load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    log(`related-pins cache: ${hits} hits, ${miss} misses; load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   } finally {
     if (stop) await stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+/** For bench/run.ts: the load benchmark as a section (5 s runs with --quick). */
+export const loadSection: BenchSection = {
+  name: 'load',
+  description: 'HTTP load on boardwalk serve with citeulike-a: related pins, home feed, event ingestion',
+  run: (ctx) => runLoad({ ...DEFAULT_LOAD, duration: ctx.quick ? 5 : DEFAULT_LOAD.duration }, (l) => ctx.log(l), (n, v, u) => ctx.record(n, v, u)),
+};
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  runLoad(parseArgs(process.argv.slice(2))).catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
