@@ -53,7 +53,8 @@ export const DEFAULT_ENGINE: EngineConfig = {
   mergeDelayMs: 50,
   rebuildIntervalMs: 10 * 60_000,
   pollIntervalMs: 1000,
-  pixie: { steps: 20_000, alpha: 0.5, np: 500, nv: 4 },
+  // α and β as tuned on citeulike-a (docs/eval.md: mostly one-hop walks, degree penalty 0.5)
+  pixie: { steps: 20_000, alpha: 0.9, np: 500, nv: 4, degreePenalty: 0.5 },
   localeBias: 4,
 };
 
