@@ -102,12 +102,13 @@ export class PixieWalker {
 
   constructor(readonly graph: PinBoardGraph) {
     this.visits = new Uint32Array(graph.numPins);
-    this.touched = new Uint32Array(graph.numPins);
+    // +1: the branch-free append writes one slot past the list even when every node is in it
+    this.touched = new Uint32Array(graph.numPins + 1);
     this.slot = new Int32Array(graph.numPins).fill(-1);
     this.aggVal = new Float64Array(graph.numPins);
     this.aggTouched = new Uint32Array(graph.numPins);
     this.boardVisits = new Uint32Array(graph.numBoards);
-    this.boardTouched = new Uint32Array(graph.numBoards);
+    this.boardTouched = new Uint32Array(graph.numBoards + 1);
     this.isQuery = new Uint8Array(graph.numPins);
     this.maxDegree = graph.maxPinDegree();
     if (graph.numEdges >= 0x7fffffff) throw new RangeError('PixieWalker: graphs of 2^31 edges or more are not supported');
