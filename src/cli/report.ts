@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { readLines } from '../bulk/lines.js';
-import { parseExperiments, type ExperimentConfig } from '../experiments/config.js';
+import type { ExperimentConfig } from '../experiments/config.js';
+import { readExperimentsFile } from '../experiments/file.js';
 import { experimentReport, formatExperimentReport, type ReportEvent } from '../experiments/report.js';
 import { loadConfig } from '../server/config.js';
 import { openStorage } from '../storage/open.js';
@@ -38,13 +38,7 @@ async function* eventsFromStorage(s: Storage, from?: number, to?: number): Async
 }
 
 function loadExperiment(file: string, name: string): ExperimentConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`${file}: ${(e as Error).message}`);
-  }
-  const all = parseExperiments(Array.isArray(raw) || (typeof raw === 'object' && raw !== null && 'experiments' in raw) ? raw : [raw]);
+  const all = readExperimentsFile(file);
   const e = all.find((x) => x.name === name);
   if (!e) throw new Error(`${file}: no experiment "${name}" (defined: ${all.map((x) => x.name).join(', ')})`);
   return e;

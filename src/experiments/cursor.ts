@@ -70,3 +70,17 @@ export function decodeCursor(token: string, secret: string | Buffer, opts: { now
   if (opts.bind !== undefined && opts.bind !== o.b) throw new CursorError('cursor belongs to a different request');
   return { requestId: o.r, page: o.p, expiresAt: o.e, bind: o.b };
 }
+
+/**
+ * A stable fingerprint of what a request asks for (keys sorted, undefined dropped), to bind a
+ * cursor to it: e.g. { ns, surface, user, pin }.
+ */
+export function requestFingerprint(parts: Record<string, string | number | boolean | undefined>): string {
+  const keys = Object.keys(parts)
+    .filter((k) => parts[k] !== undefined)
+    .sort();
+  return createHmac('sha256', 'boardwalk-cursor-bind')
+    .update(JSON.stringify(keys.map((k) => [k, parts[k]])))
+    .digest('base64url')
+    .slice(0, 22);
+}

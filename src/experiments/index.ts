@@ -2,5 +2,6 @@ export { parseExperiment, parseExperiments, type ExperimentConfig, type VariantC
 export { assignAll, assignVariant, bucketPoint, murmur3, type Assignment } from './bucket.js';
 export { experimentReport, formatExperimentReport, rate, type ExperimentReport, type ReportEvent, type VariantReport } from './report.js';
 export { twoProportionZ, wilson, normalCdf } from './stats.js';
-export { CursorError, decodeCursor, encodeCursor, type CursorPayload } from './cursor.js';
+export { CursorError, decodeCursor, encodeCursor, requestFingerprint, type CursorPayload } from './cursor.js';
+export { readExperimentsFile } from './file.js';
 export { MemoryServedSetStore, nextPage, type ServedSetStore } from './served-set.js';

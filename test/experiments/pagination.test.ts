@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CursorError, decodeCursor, encodeCursor } from '../../src/experiments/cursor.js';
+import { CursorError, decodeCursor, encodeCursor, requestFingerprint } from '../../src/experiments/cursor.js';
 import { MemoryServedSetStore, nextPage } from '../../src/experiments/served-set.js';
 
 const SECRET = 'a-secret-of-32-bytes-for-tests!!';
@@ -22,6 +22,15 @@ describe('cursor', () => {
     expect(() => decodeCursor(t, SECRET, { now: 0, bind: 'user=u2' })).toThrow(/different request/);
     expect(() => encodeCursor(p, 'short')).toThrow(/at least 16 bytes/);
     expect(() => encodeCursor({ ...p, page: 0 }, SECRET)).toThrow(/page must be/);
+  });
+});
+
+describe('request fingerprint', () => {
+  it('ignores key order and undefined, distinguishes values', () => {
+    const a = requestFingerprint({ user: 'u1', surface: 'homefeed', pin: undefined });
+    expect(requestFingerprint({ surface: 'homefeed', user: 'u1' })).toBe(a);
+    expect(requestFingerprint({ surface: 'homefeed', user: 'u2' })).not.toBe(a);
+    expect(requestFingerprint({ surface: 'homefeed', user: 1 })).not.toBe(requestFingerprint({ surface: 'homefeed', user: '1' }));
   });
 });
 
