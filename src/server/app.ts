@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { UnknownIdError } from '../graph/id-map.js';
 import { Engine, NotFoundError, type Page, type PageRequest } from '../serving/engine.js';
+import { installFullSurfaces, type FullSurfaces } from '../serving/full-surfaces.js';
 import { openStorage } from '../storage/open.js';
 import { StorageInputError, type EngagementEvent, type Storage } from '../storage/types.js';
 import type { ServerConfig } from './config.js';
@@ -238,9 +239,18 @@ export async function startService(config: ServerConfig): Promise<Service> {
   const storage = await openStorage(config.storage);
   const metrics = new ServerMetrics();
   let engine: Engine;
+  let pipelines: FullSurfaces | null = null;
   try {
     engine = await Engine.open(storage, config.engine, metrics.observer());
   } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  try {
+    // the full pipelines (docs/pipelines.md); BOARDWALK_PIPELINES=off keeps the Pixie-only surfaces
+    if (process.env['BOARDWALK_PIPELINES'] !== 'off') pipelines = await installFullSurfaces(engine, { dataDir: config.storage.dataDir, storage: config.storage });
+  } catch (err) {
+    await engine.close();
     await storage.close();
     throw err;
   }
@@ -264,6 +274,7 @@ export async function startService(config: ServerConfig): Promise<Service> {
       if (closed) return;
       closed = true;
       await app.close();
+      await pipelines?.close();
       await engine.close();
       await storage.close();
     },

@@ -166,9 +166,9 @@ export const DEFAULT_PIPELINES: PipelineConfig = {
 
 export type PipelineOverrides = z.input<typeof ConfigSchema>;
 
-/** Defaults < `<dataDir>/pipelines.json` (or $BOARDWALK_PIPELINES) < overrides; unknown keys are errors. */
+/** Defaults < `<dataDir>/pipelines.json` (or $BOARDWALK_PIPELINES_FILE) < overrides; unknown keys are errors. */
 export function loadPipelineConfig(dataDir: string, overrides: PipelineOverrides = {}): PipelineConfig {
-  const file = process.env['BOARDWALK_PIPELINES'] ?? join(dataDir, 'pipelines.json');
+  const file = process.env['BOARDWALK_PIPELINES_FILE'] ?? join(dataDir, 'pipelines.json');
   let cfg = DEFAULT_PIPELINES;
   if (existsSync(file)) {
     let raw: unknown;
