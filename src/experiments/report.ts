@@ -133,6 +133,8 @@ export async function experimentReport(events: AsyncIterable<ReportEvent> | Iter
   if (opts.control !== undefined && !accs.has(opts.control))
     throw new Error(`experiment report: control "${opts.control}" has no events (variants seen: ${names.join(', ') || 'none'})`);
   const base = control === null ? undefined : accs.get(control);
+  // control first, then the rest (config order, else by name)
+  if (control !== null && names.includes(control)) names.splice(0, names.length, control, ...names.filter((x) => x !== control));
   const variants = names.map((name) => variantReport(name, accs.get(name)!, name === control ? undefined : base));
   return { experiment: opts.experiment, control, events: counted, skipped, variants };
 }

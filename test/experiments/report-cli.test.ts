@@ -21,8 +21,8 @@ describe('report inputs', () => {
     writeFileSync(f, gzipSync(rows.map((r) => JSON.stringify(r)).join('\n') + '\n'));
     const r = await experimentReport(eventsFromJsonl(f), { experiment: 'x' });
     expect(r.variants.map((v) => [v.variant, v.impressions, v.clicks])).toEqual([
-      ['b', 1, 0],
       ['control', 1, 1],
+      ['b', 1, 0],
     ]);
     expect(r.control).toBe('control');
   });
