@@ -40,6 +40,27 @@ export async function exportFile(storage: Storage, kindName: string, file: strin
   const fileOut = createWriteStream(tmp);
   const out: Writable = gzip ? createGzip() : fileOut;
   if (gzip) (out as ReturnType<typeof createGzip>).pipe(fileOut);
+  let rows = 0;
+  try {
+    rows = await exportTo(storage, kind, out, opts);
+    out.end();
+    await once(fileOut, 'close');
+    renameSync(tmp, file);
+  } catch (e) {
+    out.destroy();
+    fileOut.destroy();
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  return { kind, file, rows, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Writes every row of `kind` as JSONL to a stream (a file, a gzip stream, an HTTP response),
+ * honouring backpressure; returns the row count. The caller ends the stream.
+ */
+export async function exportTo(storage: Storage, kindName: string, out: Writable, opts: ExportOptions = {}): Promise<number> {
+  const kind = checkKind(kindName);
   const progress = opts.progress ?? silentProgress;
   let rows = 0;
   try {
@@ -51,16 +72,8 @@ export async function exportFile(storage: Storage, kindName: string, file: strin
       rows += batch.length;
       progress.update(rows, rows);
     }
-    out.end();
-    await once(fileOut, 'close');
-    renameSync(tmp, file);
-  } catch (e) {
-    out.destroy();
-    fileOut.destroy();
-    rmSync(tmp, { force: true });
-    throw e;
   } finally {
     progress.stop();
   }
-  return { kind, file, rows, seconds: (performance.now() - t0) / 1000 };
+  return rows;
 }

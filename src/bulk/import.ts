@@ -3,13 +3,13 @@ import { statSync } from 'node:fs';
 import type { Storage } from '../storage/types.js';
 import { readCheckpoint, removeCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { checkKind, validateRow, writeBatch, type BulkRecord } from './kinds.js';
-import { readLines } from './lines.js';
+import { readLines, type LineSource } from './lines.js';
 import { silentProgress, type Progress } from './progress.js';
 
 export interface ImportOptions {
   /** rows per storage write (one transaction each); default 5000 */
   batchSize?: number;
-  /** checkpoint file (default `<file>.<kind>.checkpoint.json`); false = no resume */
+  /** checkpoint file (importFile default `<file>.<kind>.checkpoint.json`); false = no resume */
   checkpoint?: string | false;
   /** ignore and replace an existing checkpoint */
   restart?: boolean;
@@ -60,16 +60,34 @@ export function defaultCheckpointPath(file: string, kind: string): string {
  */
 export async function importFile(storage: Storage, kindName: string, file: string, opts: ImportOptions = {}): Promise<ImportResult> {
   const kind = checkKind(kindName);
-  const batchSize = opts.batchSize ?? 5000;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be an integer >= 1, got ${batchSize}`);
   let size: number;
   try {
     size = statSync(file).size;
   } catch {
     throw new Error(`${file}: no such file`);
   }
+  const checkpoint = opts.checkpoint === false ? false : (opts.checkpoint ?? defaultCheckpointPath(file, kind));
+  return importLines(storage, kind, readLines(file), { ...opts, checkpoint, name: file, size });
+}
+
+/**
+ * importFile over any line source, e.g. an HTTP request body (`linesOf(req.raw)`): `name`
+ * labels errors ("<name>:<line>: ..."). Resuming needs a checkpoint path, so streams usually
+ * pass `checkpoint: false` and rely on idempotency instead.
+ */
+export async function importLines(
+  storage: Storage,
+  kindName: string,
+  src: LineSource,
+  opts: ImportOptions & { name: string; size?: number },
+): Promise<ImportResult> {
+  const kind = checkKind(kindName);
+  const file = opts.name;
+  const size = opts.size;
+  const batchSize = opts.batchSize ?? 5000;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be an integer >= 1, got ${batchSize}`);
   const t0 = performance.now();
-  const cpPath = opts.checkpoint === false ? null : (opts.checkpoint ?? defaultCheckpointPath(file, kind));
+  const cpPath = typeof opts.checkpoint === 'string' ? opts.checkpoint : null;
   let cp: Checkpoint = { version: 1, kind, prefix: '', line: 0, rows: 0, done: false, updatedAt: Date.now() };
   if (cpPath) {
     if (opts.restart) removeCheckpoint(cpPath);
@@ -81,7 +99,6 @@ export async function importFile(storage: Storage, kindName: string, file: strin
   }
   const resumeAfter = cp.line;
   const progress = opts.progress ?? silentProgress;
-  const src = readLines(file);
   const res: ImportResult = {
     kind,
     file,

@@ -1,5 +1,6 @@
 import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 /** True when the file starts with the gzip magic bytes (the extension is not trusted). */
@@ -22,12 +23,16 @@ export interface LineSource {
 
 /** Streams a text or gzip file line by line; memory stays flat whatever the file size. */
 export function readLines(path: string): LineSource {
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  return linesOf(createReadStream(path, { highWaterMark: 1 << 20 }), isGzipFile(path));
+}
+
+/** Lines of any byte stream (a request body, a pipe); `gzip` says whether to gunzip it first. */
+export function linesOf(raw: Readable, gzip: boolean): LineSource {
   let bytes = 0;
   raw.on('data', (c) => {
     bytes += c.length;
   });
-  const input = isGzipFile(path) ? raw.pipe(createGunzip()) : raw;
+  const input = gzip ? raw.pipe(createGunzip()) : raw;
   raw.on('error', (e) => input.destroy(e));
   const rl = createInterface({ input, crlfDelay: Infinity });
   return { lines: rl, bytesRead: () => bytes };

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync, createGzip } from 'node:zlib';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { exportFile } from '../../src/bulk/export.js';
-import { BulkInputError, importFile } from '../../src/bulk/import.js';
+import { exportFile, exportTo } from '../../src/bulk/export.js';
+import { linesOf } from '../../src/bulk/lines.js';
+import { PassThrough, Readable } from 'node:stream';
+import { BulkInputError, importFile, importLines } from '../../src/bulk/import.js';
 import { readCheckpoint } from '../../src/bulk/checkpoint.js';
 import type { Progress } from '../../src/bulk/progress.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
@@ -173,5 +175,25 @@ describe('bulk export', () => {
     expect(saves).toEqual([{ pin: 'p', board: 'b', user: 'u', createdAt: 3 }]);
     // time range
     expect((await exportFile(a, 'events', ev, { from: 1002 })).rows).toBe(1);
+  });
+});
+
+describe('bulk over streams (for the HTTP API)', () => {
+  it('imports a gzip request body and exports to a response stream', async () => {
+    const s = await freshStorage();
+    const body = Readable.from([gzipSync(jsonl([{ id: 'b1', name: 'one' }, { id: 'b2' }]))]);
+    const r = await importLines(s, 'boards', linesOf(body, true), { name: 'request body', checkpoint: false });
+    expect(r.rows).toBe(2);
+    const bad = Readable.from([Buffer.from('{"id":"b3"}\n{"id":""}\n')]);
+    await expect(importLines(s, 'boards', linesOf(bad, false), { name: 'request body' })).rejects.toThrow(
+      /^request body:2: id: must be a non-empty string/,
+    );
+    expect((await s.getBoard('b3'))!.id).toBe('b3');
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (c: Buffer) => (text += c.toString()));
+    expect(await exportTo(s, 'boards', out)).toBe(3);
+    out.end();
+    expect(text).toBe(jsonl([{ id: 'b1', name: 'one' }, { id: 'b2' }, { id: 'b3' }]));
   });
 });
