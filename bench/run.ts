@@ -12,9 +12,10 @@ import type { PinBoardGraph } from '../src/graph/graph.js';
 import { graphSection } from './graph-bench.js';
 import { BENCH_GRAPH, generatePowerLawGraph, type PowerLawOptions } from './graph-gen.js';
 import { loadAverage, type BenchContext, type BenchSection } from './section.js';
+import { loadSection } from './load.js';
 import { walkSection } from './walk-bench.js';
 
-export const SECTIONS: BenchSection[] = [graphSection, walkSection];
+export const SECTIONS: BenchSection[] = [graphSection, walkSection, loadSection];
 
 /** --quick: a graph a tenth the size and fewer repetitions, for a smoke run. */
 const QUICK_GRAPH: PowerLawOptions = { pins: 100_000, boards: 20_000, edges: 2_000_000, seed: 7 };
@@ -108,16 +109,24 @@ export async function main(argv: string[]): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   ctx.log(`boardwalk bench — node ${process.version}, ${availableParallelism()} cores (${cpu}), load average ${loadAverage()}`);
   ctx.log(`graph spec: ${spec.pins} pins, ${spec.boards} boards, ${spec.edges} edges drawn, seed ${spec.seed}${args.quick ? ' (--quick)' : ''}`);
+  const failed: string[] = [];
   for (const s of SECTIONS) {
     if (args.only && !args.only.includes(s.name)) continue;
     ctx.log('');
-    await s.run(ctx);
+    try {
+      await s.run(ctx);
+    } catch (err) {
+      // one broken section (say, missing data) must not hide the others' figures
+      failed.push(s.name);
+      ctx.log(`section ${s.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
   ctx.log(`\nload average at the end: ${loadAverage()}`);
   if (args.json) {
     writeFileSync(args.json, JSON.stringify({ spec, loadAverage: loadAverage(), figures }, null, 2));
     ctx.log(`figures written to ${args.json}`);
   }
+  if (failed.length > 0) throw new Error(`sections failed: ${failed.join(', ')}`);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
