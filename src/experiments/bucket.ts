@@ -85,3 +85,13 @@ export function assignAll(exps: readonly ExperimentConfig[], user: string): Assi
   }
   return out;
 }
+
+/**
+ * One params object from a user's assignments (for the pipeline to read); when two experiments
+ * set the same key, the one listed first wins, so put the more specific experiment first.
+ */
+export function mergedParams(assignments: readonly Assignment[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = assignments.length - 1; i >= 0; i--) Object.assign(out, assignments[i]!.params);
+  return out;
+}

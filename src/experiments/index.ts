@@ -1,5 +1,5 @@
 export { parseExperiment, parseExperiments, type ExperimentConfig, type VariantConfig } from './config.js';
-export { assignAll, assignVariant, bucketPoint, murmur3, type Assignment } from './bucket.js';
+export { assignAll, assignVariant, bucketPoint, mergedParams, murmur3, type Assignment } from './bucket.js';
 export { experimentReport, formatExperimentReport, rate, type ExperimentReport, type ReportEvent, type VariantReport } from './report.js';
 export { twoProportionZ, wilson, normalCdf } from './stats.js';
 export { CursorError, decodeCursor, encodeCursor, requestFingerprint, type CursorPayload } from './cursor.js';

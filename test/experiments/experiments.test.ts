@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assignAll, assignVariant, bucketPoint, murmur3 } from '../../src/experiments/bucket.js';
+import { assignAll, assignVariant, bucketPoint, mergedParams, murmur3 } from '../../src/experiments/bucket.js';
 import { parseExperiment, parseExperiments } from '../../src/experiments/config.js';
 import { experimentReport, formatExperimentReport, type ReportEvent } from '../../src/experiments/report.js';
 import { normalCdf, twoProportionZ, wilson } from '../../src/experiments/stats.js';
@@ -68,6 +68,14 @@ describe('bucketing', () => {
     expect(a[0]!.experimentId).toBe('ranker-v2');
     expect(['control', 'treatment']).toContain(a[0]!.variant);
     expect(() => assignVariant(exp, '')).toThrow(/user id must be a non-empty string/);
+  });
+  it('merges params, the first experiment winning', () => {
+    expect(
+      mergedParams([
+        { experimentId: 'a', variant: 'x', params: { model: 'v2', ratio: 0.5 } },
+        { experimentId: 'b', variant: 'y', params: { model: 'v1', quota: 3 } },
+      ]),
+    ).toEqual({ model: 'v2', ratio: 0.5, quota: 3 });
   });
 });
 
