@@ -139,10 +139,20 @@ describe('related pins pipeline over HTTP', () => {
     const p7 = r.items.find((x) => x.id === 'p7')!;
     expect(p7.parts.memboost).toBeGreaterThan(0);
     expect(r.items.find((x) => x.id === 'p6')!.parts.memboost).toBeLessThanOrEqual(0);
+    // real-time Memboost: clicks posted now count once a new graph version is served
+    const p4Before = r.items.find((x) => x.id === 'p4')!.parts.memboost!;
+    const clicks = Array.from({ length: 10 }, (_, i) => ({
+      event_id: `rt${i}`, user: 'v', pin: 'p4', action: 'click', surface: 'related', platform: 'web', position: 3, query_pin: 'p0', timestamp: Date.now(),
+    }));
+    expect((await t.app.inject({ method: 'POST', url: '/v1/events', payload: { events: clicks } })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'POST', url: '/v1/saves', payload: { saves: [{ pin: 'z1', board: 'B9' }] } })).statusCode).toBe(200);
+    const r2 = await get('/v1/pins/p0/related?explain=true&limit=50');
+    expect(r2.body['graph_version']).not.toBe(r.body['graph_version']);
+    expect(r2.items.find((x) => x.id === 'p4')!.parts.memboost).toBeGreaterThan(p4Before);
     // without explain: no parts
     const plain = await get('/v1/pins/p0/related?limit=5');
     expect(plain.items[0]!.parts).toBeUndefined();
-    expect(plain.items.map((x) => x.id)).toEqual(ids.slice(0, 5));
+    expect(plain.items.map((x) => x.id)).toEqual(r2.items.slice(0, 5).map((x) => x.id));
   });
 
   it('a trained GBDT ranker from the registry reorders the list and explains with feature contributions', async () => {
