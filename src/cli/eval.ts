@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { DATASET_NAMES } from '../eval/datasets.js';
-import { DEFAULT_METHODS, methodEntry, methodNames } from '../eval/methods/registry.js';
+import { DEFAULT_METHODS, methodEntry, methodNames, SLOW_METHODS } from '../eval/methods/registry.js';
 import type { Params } from '../eval/methods/types.js';
 import { writeReportJson } from '../eval/report.js';
-import { printEvalTable } from '../eval/run.js';
+import { DEFAULT_BEYOND_USERS, printEvalTable } from '../eval/run.js';
+import { SECTION_NAMES } from '../eval/sections/index.js';
 
 interface EvalCliOptions {
   data?: string;
@@ -15,6 +16,17 @@ interface EvalCliOptions {
   json?: string;
   set: string[];
   list?: boolean;
+  beyondUsers: string;
+  replay?: boolean;
+  ranker?: boolean;
+  pinnersage?: boolean;
+  freshness?: boolean;
+  all?: boolean;
+}
+
+/** The sections asked for by --replay, --ranker, --pinnersage, --freshness or --all. */
+export function sectionsFrom(o: Partial<Record<(typeof SECTION_NAMES)[number] | 'all', boolean | undefined>>): string[] {
+  return SECTION_NAMES.filter((n) => o.all === true || o[n] === true);
 }
 
 function list(v: string): string[] {
@@ -56,10 +68,18 @@ export function register(program: Command): void {
     .option('--k <k>', 'cut-off K of HR@K and NDCG@K', '10')
     .option('--set <method.param=value>', 'override a method parameter (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--json <file>', 'also write the report as JSON to FILE')
-    .option('--list', 'list the methods and exit')
+    .option('--beyond-users <n>', 'users per set whose top 10 give coverage/novelty/diversity/popularity columns (0 = off)', String(DEFAULT_BEYOND_USERS))
+    .option('--replay', 'section: Related Pins pipeline vs Pixie alone, Memboost position bias (replay, ~1-5 min per set)')
+    .option('--ranker', 'section: learned GBDT ranker lift over visit-count order per client (simulated log, ~10 s)')
+    .option('--pinnersage', 'section: single embedding vs PinnerSage, HR/NDCG@10 and recall@100 (~1 min per set)')
+    .option('--freshness', 'section: fresh share of the top 10 and HR@10 before/after blending (~1 min per set)')
+    .option('--all', 'every section (methods still from --methods)')
+    .option('--list', 'list the methods and sections and exit')
     .action(async (o: EvalCliOptions) => {
       if (o.list) {
-        for (const name of methodNames()) process.stdout.write(`${name.padEnd(12)} ${methodEntry(name).description}\n`);
+        for (const name of methodNames())
+          process.stdout.write(`${name.padEnd(17)} ${methodEntry(name).description}${DEFAULT_METHODS.includes(name) ? ' [default]' : SLOW_METHODS.includes(name) ? ' [slow, opt-in]' : ''}\n`);
+        process.stdout.write(`sections: ${SECTION_NAMES.map((n) => `--${n}`).join(' ')} --all\n`);
         return;
       }
       const report = await printEvalTable({
@@ -70,6 +90,8 @@ export function register(program: Command): void {
         seed: int(o.seed, '--seed', 0),
         k: int(o.k, '--k', 1),
         params: parseSets(o.set),
+        beyondUsers: int(o.beyondUsers, '--beyond-users', 0),
+        sections: sectionsFrom(o),
       });
       if (o.json) {
         writeReportJson(report, o.json);

@@ -1,7 +1,7 @@
 import { Rng } from '../util/rng.js';
-import { evalUsers, type EvalDataset } from './datasets.js';
+import { evalUsers, userItemsOf, type EvalDataset } from './datasets.js';
 import { LeaveOneOutMetrics } from './metrics.js';
-import type { EvalMethod } from './methods/types.js';
+import { excludeSeen, type EvalMethod } from './methods/types.js';
 
 export interface EvaluateOptions {
   /** K of HR@K and NDCG@K (default 10) */
@@ -10,6 +10,12 @@ export interface EvaluateOptions {
   users?: Uint32Array;
   /** called now and then with (users done, users total) */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Also measure the same scores with the user's training items scored -Infinity (the
+   * "seen excluded" protocol), from the very same walk / model output, so the two rows differ
+   * only by the rule and not by sampling noise.
+   */
+  seenExcludedToo?: boolean;
 }
 
 export interface MethodResult {
@@ -19,6 +25,8 @@ export interface MethodResult {
   /** seconds spent in prepare() and in scoring */
   prepareSeconds: number;
   scoreSeconds: number;
+  /** with seenExcludedToo: the same scores under the seen-excluded rule */
+  seenExcluded?: { hr: number; ndcg: number };
 }
 
 /**
@@ -28,6 +36,7 @@ export interface MethodResult {
 export async function evaluateMethod(ds: EvalDataset, method: EvalMethod, options: EvaluateOptions = {}): Promise<MethodResult> {
   const users = options.users ?? evalUsers(ds);
   const metrics = new LeaveOneOutMetrics(options.k ?? 10);
+  const excluded = options.seenExcludedToo ? new LeaveOneOutMetrics(options.k ?? 10) : null;
   const t0 = performance.now();
   await method.prepare(ds);
   const t1 = performance.now();
@@ -35,6 +44,7 @@ export async function evaluateMethod(ds: EvalDataset, method: EvalMethod, option
   for (let u = 0; u < ds.numUsers; u++) maxNeg = Math.max(maxNeg, ds.negOffsets[u + 1]! - ds.negOffsets[u]!);
   const cand = new Uint32Array(maxNeg + 1);
   const scores = new Float64Array(maxNeg + 1);
+  const copy = new Float64Array(maxNeg + 1);
   const every = Math.max(1, Math.floor(users.length / 50));
   for (let n = 0; n < users.length; n++) {
     const u = users[n]!;
@@ -49,13 +59,21 @@ export async function evaluateMethod(ds: EvalDataset, method: EvalMethod, option
     method.scoreUser(u, c, s);
     try {
       metrics.add(s);
+      if (excluded) {
+        const s2 = copy.subarray(0, m);
+        s2.set(s);
+        excludeSeen(userItemsOf(ds, u), c, s2);
+        excluded.add(s2);
+      }
     } catch (e) {
       throw new Error(`method ${method.name} on ${ds.name}, user ${u}: ${(e as Error).message}`);
     }
     if (options.onProgress && (n + 1) % every === 0) options.onProgress(n + 1, users.length);
   }
   const t2 = performance.now();
-  return { hr: metrics.hr, ndcg: metrics.ndcg, users: metrics.users, prepareSeconds: (t1 - t0) / 1000, scoreSeconds: (t2 - t1) / 1000 };
+  const r: MethodResult = { hr: metrics.hr, ndcg: metrics.ndcg, users: metrics.users, prepareSeconds: (t1 - t0) / 1000, scoreSeconds: (t2 - t1) / 1000 };
+  if (excluded) r.seenExcluded = { hr: excluded.hr, ndcg: excluded.ndcg };
+  return r;
 }
 
 /** A seeded random subset of n evaluation users (all of them when n >= their count), ascending. */

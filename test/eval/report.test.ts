@@ -29,17 +29,21 @@ describe('eval report', () => {
         if (final) lines.push(l);
       },
     });
-    expect(report.version).toBe(1);
+    expect(report.version).toBe(2);
+    expect(report.sections).toEqual({});
+    expect(report.beyondUsers).toBe(500);
     expect(report.k).toBe(10);
     expect(report.userSample).toBeNull();
-    expect(report.datasets).toEqual([{ name: 'tiny', users: 4, items: 5, trainInteractions: 9, testUsers: 2, negativesInTraining: 0 }]);
+    expect(report.datasets).toEqual([
+      { name: 'tiny', users: 4, items: 5, trainInteractions: 9, testUsers: 2, negativesInTraining: 0, seenRule: 'excluded', seenRuleSource: expect.stringContaining('Ferrari Dacrema') },
+    ]);
     expect(report.rows.map((r) => [r.dataset, r.method, r.users])).toEqual([
       ['tiny', 'pop', 2],
       ['tiny', 'pixie', 2],
     ]);
     const row = report.rows[1]!;
     expect(Object.keys(row).sort()).toEqual(
-      ['dataset', 'hr', 'method', 'ndcg', 'params', 'prepareSeconds', 'published', 'scoreSeconds', 'settings', 'users'].sort(),
+      ['beyond', 'beyondSeconds', 'dataset', 'hr', 'label', 'method', 'ndcg', 'params', 'prepareSeconds', 'published', 'scoreSeconds', 'seenNegatives', 'settings', 'users'].sort(),
     );
     expect(row.params['steps']).toBe(500);
     expect(row.settings).toContain('steps=500');
@@ -47,7 +51,9 @@ describe('eval report', () => {
     expect(lines).toHaveLength(2);
 
     const table = formatTable(report);
-    expect(table.split('\n')[0]).toMatch(/^dataset\s+method\s+HR@10\s+NDCG@10\s+published/);
+    expect(table.split('\n')[0]).toMatch(/^dataset\s+method\s+seen negs\s+HR@10\s+NDCG@10\s+published/);
+    expect(row.seenNegatives).toBe('excluded');
+    expect(row.beyond?.lists).toBe(2);
     expect(table).toContain('tiny     pixie');
 
     const file = join(mkdtempSync(join(tmpdir(), 'bw-eval-json-')), 'r.json');

@@ -1,3 +1,5 @@
+import { TwoTowerEvalMethod } from '../../retrieval/eval-method.js';
+import { PinnerSageMethod, SingleEmbeddingMethod } from '../../users/eval-method.js';
 import { ItemKnnMethod } from './itemknn.js';
 import { PixieMethod } from './pixie.js';
 import { PopularityMethod } from './popularity.js';
@@ -33,10 +35,28 @@ export function createMethod(name: string, options: MethodOptions = {}): EvalMet
   return methodEntry(name).create(options);
 }
 
-/** Methods run by default, in table order. */
+/** Methods run by default, in table order: the graph methods, fast (about 2 min for both sets). */
 export const DEFAULT_METHODS = ['pop', 'itemknn', 'rp3beta', 'pixie'];
+
+/** Embedding methods, opt-in with --methods: they train models (minutes; see docs/eval.md). */
+export const SLOW_METHODS = ['twotower', 'single-embedding', 'pinnersage'];
 
 registerMethod({ name: 'pop', description: 'most popular items first (training degree)', create: (o) => new PopularityMethod(o) });
 registerMethod({ name: 'itemknn', description: 'item kNN, shrunk cosine', create: (o) => new ItemKnnMethod(o) });
 registerMethod({ name: 'rp3beta', description: 'RP3beta 3-step walk with popularity damping', create: (o) => new Rp3betaMethod(o) });
 registerMethod({ name: 'pixie', description: 'Pixie random walks from the user’s items (src/walk/pixie.ts)', create: (o) => new PixieMethod(o) });
+registerMethod({
+  name: 'twotower',
+  description: 'two-tower learned retrieval, u·v (src/retrieval; slow: trains the towers)',
+  create: (o) => new TwoTowerEvalMethod(o),
+});
+registerMethod({
+  name: 'single-embedding',
+  description: 'one vector per user: decayed mean of SVD item embeddings, cosine (src/users)',
+  create: (o) => new SingleEmbeddingMethod(o),
+});
+registerMethod({
+  name: 'pinnersage',
+  description: 'PinnerSage: Ward clusters of the user’s items, best cosine to 3 sampled medoids (src/users)',
+  create: (o) => new PinnerSageMethod(o),
+});
