@@ -7,7 +7,12 @@ import { runMemboostJob } from '../../src/jobs/memboost-job.js';
 import { trainGbdt } from '../../src/ranking/gbdt/train.js';
 import { DEFAULT_LABELS } from '../../src/ranking/labels.js';
 import { ModelRegistry } from '../../src/ranking/registry.js';
+import { AnnIndex } from '../../src/retrieval/ann-index.js';
+import { ModelStore } from '../../src/retrieval/model-store.js';
+import { RetrievalService } from '../../src/retrieval/service.js';
+import { DEFAULT_CONFIG as TWO_TOWER_DEFAULTS, TwoTowerModel } from '../../src/retrieval/model.js';
 import { buildApp } from '../../src/server/app.js';
+import { Rng } from '../../src/util/rng.js';
 import { DEFAULT_CONFIG } from '../../src/server/config.js';
 import { Engine } from '../../src/serving/engine.js';
 import { FullSurfaces, installFullSurfaces, loadPipelineConfig, type PipelineOverrides } from '../../src/serving/full-surfaces.js';
@@ -228,6 +233,30 @@ describe('home feed pipeline over HTTP', () => {
     const src = sourcesOf(all.items);
     expect(src).toContain('pixie');
     expect(src).toContain('pinnersage');
+  });
+
+  it('adds two-tower candidates from a published model with its own pin id order', async () => {
+    const ids = [...Array.from({ length: 13 }, (_, i) => `p${i}`), ...Array.from({ length: 6 }, (_, i) => `f${i + 1}`)].reverse();
+    let store: ModelStore | null = null;
+    t = await open({
+      before: async (dir) => {
+        store = new ModelStore(join(dir, 'models', 'two-tower'));
+        const m = new TwoTowerModel({ ...TWO_TOWER_DEFAULTS, dim: 4, numPins: ids.length, version: store.nextVersion() });
+        m.initRandom(new Rng(5));
+        store.publish(m, AnnIndex.build(m.versionInfo, m.allPinEmbeddings(), m.dim), { pinIds: ids });
+      },
+    });
+    await t.storage.appendEvents([{ eventId: 'a', user: 'u1', pin: 'p0', action: 'click', surface: 'homefeed', platform: 'web', position: 0, timestamp: Date.now() }]);
+    expect(t.full.info.homefeed!.sources).toEqual(['pixie', 'two_tower', 'pinnersage', 'fresh_boards']);
+    expect(t.full.info.artefacts['twoTower']).toMatch(/v000001/);
+    const r = await get('/v1/users/u1/homefeed?explain=true&limit=50');
+    const tt = r.items.filter((x) => x.sources.includes('two_tower'));
+    expect(tt.length).toBeGreaterThan(0);
+    expect(tt.map((x) => x.id)).not.toContain('p0');
+    // the scores are the model's own for the same pins: ids were mapped both ways
+    const want = new RetrievalService(store!.load()).retrieve({ history: [ids.indexOf('p0')] }, ids.length, (p) => p !== ids.indexOf('p0'));
+    const byId = new Map(Array.from(want.pins, (p, i) => [ids[p]!, want.scores[i]!]));
+    for (const x of tt) expect(x.parts.two_tower).toBeCloseTo(byId.get(x.id)!, 5);
   });
 
   it('floor blending from config puts the fresh share into the top K', async () => {
