@@ -163,41 +163,34 @@ export async function runLoad(
     };
     const results: string[] = [];
     const common = { url: srv.url, connections: args.connections, duration: args.duration };
-    if (args.only.includes('related')) {
-      // the first run starts with an empty result cache; then every pin is asked for once
-      // (filling the cache) and the second run finds it warm
-      for (const label of ['related (cold)', 'related (warm)']) {
-        if (label === 'related (warm)') {
+    // Each read scenario runs twice: first from an empty result cache, then, after every id
+    // was asked for once (filling the cache), warm.
+    const reads: { key: string; label: string; ids: string[]; path: (id: string) => string }[] = [];
+    if (args.only.includes('related')) reads.push({ key: 'related', label: 'related', ids: data.pins, path: (id) => `/v1/pins/${id}/related?limit=20` });
+    if (args.only.includes('homefeed')) reads.push({ key: 'homefeed', label: 'home feed', ids: data.users, path: (id) => `/v1/users/${id}/homefeed?limit=20` });
+    for (const sc of reads) {
+      for (const phase of ['cold', 'warm']) {
+        if (phase === 'warm') {
           let next = 0;
           const t = performance.now();
           await run({
             url: srv.url,
             connections: 16,
-            amount: data.pins.length,
-            requests: [{ setupRequest: (q: AcRequest) => ({ ...q, path: `/v1/pins/${data.pins[next++ % data.pins.length]}/related?limit=20` }) }],
+            amount: sc.ids.length,
+            requests: [{ setupRequest: (q: AcRequest) => ({ ...q, path: sc.path(sc.ids[next++ % sc.ids.length]!) }) }],
           });
-          log(`cache filled: ${data.pins.length} pins in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+          log(`cache filled: ${sc.ids.length} ids in ${((performance.now() - t) / 1000).toFixed(1)} s`);
         }
         const r = await run({
           ...common,
-          requests: [{ setupRequest: (q: AcRequest) => ({ ...q, path: `/v1/pins/${data.pins[rnd(data.pins.length)]}/related?limit=20` }) }],
+          requests: [{ setupRequest: (q: AcRequest) => ({ ...q, path: sc.path(sc.ids[rnd(sc.ids.length)]!) }) }],
         });
-        const key = label === 'related (cold)' ? 'related_cold' : 'related_warm';
-        record(`load ${key} req/s`, r.requests.average, 'req/s');
-        record(`load ${key} p99`, r.latency.p99, 'ms');
-        results.push(line(label, r));
+        record(`load ${sc.key} ${phase} req/s`, r.requests.average, 'req/s');
+        record(`load ${sc.key} ${phase} p50`, r.latency.p50, 'ms');
+        record(`load ${sc.key} ${phase} p99`, r.latency.p99, 'ms');
+        results.push(line(`${sc.label} (${phase})`, r));
         log(results[results.length - 1]!);
       }
-    }
-    if (args.only.includes('homefeed')) {
-      const r = await run({
-        ...common,
-        requests: [{ setupRequest: (q: AcRequest) => ({ ...q, path: `/v1/users/${data.users[rnd(data.users.length)]}/homefeed?limit=20` }) }],
-      });
-      record('load homefeed req/s', r.requests.average, 'req/s');
-      record('load homefeed p99', r.latency.p99, 'ms');
-      results.push(line('home feed', r));
-      log(results[results.length - 1]!);
     }
     if (args.only.includes('events')) {
       let n = 0;
@@ -223,9 +216,12 @@ export async function runLoad(
       log(results[results.length - 1]!);
     }
     const m = await (await fetch(`${srv.url}/metrics`)).text();
-    const hits = /boardwalk_cache_requests_total\{surface="related",result="hit"\} (\d+)/.exec(m)?.[1] ?? '0';
-    const miss = /boardwalk_cache_requests_total\{surface="related",result="miss"\} (\d+)/.exec(m)?.[1] ?? '0';
-    log(`related-pins cache: ${hits} hits, ${miss} misses; load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    const count = (surface: string, result: string): string =>
+      new RegExp(`boardwalk_cache_requests_total\\{surface="${surface}",result="${result}"\\} (\\d+)`).exec(m)?.[1] ?? '0';
+    log(
+      `result cache: related ${count('related', 'hit')} hits / ${count('related', 'miss')} misses, home feed ${count('homefeed', 'hit')} / ${count('homefeed', 'miss')}` +
+        `${args.workers > 1 ? ' (one worker)' : ''}; load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+    );
   } finally {
     if (stop) await stop();
     rmSync(dir, { recursive: true, force: true });

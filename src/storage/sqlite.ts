@@ -77,6 +77,7 @@ export class SqliteStorage implements Storage {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${this.opts.synchronous ?? 'NORMAL'}`);
     db.pragma('busy_timeout = 5000');
+    db.pragma('cache_size = -65536'); // 64 MiB of page cache: the event indexes grow large
     db.exec(SCHEMA);
     const p = (sql: string): Stmt => db.prepare(sql);
     this.s = {
