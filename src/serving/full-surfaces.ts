@@ -406,8 +406,9 @@ class LoggedSurface implements Surface {
 
 // ---- heavy, per-graph-generation artefacts ----
 
+/** Pins with text, annotations or embeddings, by id (kept current by the upsertPins hook). */
 interface Catalogue {
-  rows: PinRecord[];
+  rows: Map<string, PinRecord>;
 }
 
 /** Indexes built from one graph (the base); reused by later graphs that only appended pins. */
@@ -451,8 +452,9 @@ export class FullSurfaces {
   private memboostTable: MemboostTable | null = null;
   private memboostParams: MemboostParams = DEFAULT_MEMBOOST;
   private freshMap: FreshNeighbourMap | null = null;
-  private catalogue: Catalogue = { rows: [] };
+  private catalogue: Catalogue = { rows: new Map() };
   private restoreIngest: (() => void) | null = null;
+  private restoreUpsert: (() => void) | null = null;
   readonly info: PipelineInfo = { related: null, homefeed: null, artefacts: {}, candidateLog: null };
 
   private constructor(
@@ -482,12 +484,11 @@ export class FullSurfaces {
   /** (Re)reads catalogue rows and artefact files; the next request rebuilds the surfaces. */
   async load(): Promise<void> {
     const c = this.config;
-    const rows: PinRecord[] = [];
-    for await (const batch of this.engine.storage.listPins(5000))
-      for (const r of batch) if (r.text !== undefined || r.annotations !== undefined || r.embeddings !== undefined) rows.push(r);
+    const rows = new Map<string, PinRecord>();
+    for await (const batch of this.engine.storage.listPins(5000)) for (const r of batch) if (hasContent(r)) rows.set(r.id, r);
     this.catalogue = { rows };
     const a = this.info.artefacts;
-    a['catalogue'] = `${rows.length} pins with text or embeddings`;
+    a['catalogue'] = `${rows.size} pins with text or embeddings`;
 
     const gp = this.path(c.files.graph);
     this.snapshotIds = existsSync(gp) ? loadSnapshot(gp).pins : null;
@@ -551,6 +552,7 @@ export class FullSurfaces {
     if (c.related.enabled) this.engine.setSurfaceFactory(SURFACES.related, (g) => this.related(g));
     if (c.homefeed.enabled) this.engine.setSurfaceFactory(SURFACES.homefeed, (g) => this.homefeed(g));
     this.hookEvents();
+    this.hookCatalogue();
     // build now, not on the first request
     const g = this.engine.snapshot.graph;
     if (c.related.enabled) this.engine.surface(SURFACES.related, g);
@@ -584,17 +586,35 @@ export class FullSurfaces {
     };
   }
 
+  /**
+   * Keeps the catalogue rows current with POST /v1/pins, so the next index build (a graph with
+   * more than rebuildNewPinShare new pins, or new dense ids) sees the new texts and embeddings.
+   */
+  private hookCatalogue(): void {
+    if (this.restoreUpsert) return;
+    const engine = this.engine;
+    const upsert = engine.upsertPins.bind(engine);
+    engine.upsertPins = async (pins) => {
+      await upsert(pins);
+      const rows = this.catalogue.rows;
+      for (const p of pins) if (hasContent(p)) rows.set(p.id, { ...rows.get(p.id), ...p });
+    };
+    this.restoreUpsert = () => {
+      delete (engine as { upsertPins?: unknown }).upsertPins;
+    };
+  }
+
   /** Heavy indexes for graph g: reused while g only appended pins to their base graph. */
   private heavyFor(g: PinBoardGraph): Heavy {
     const h = this.heavy;
     if (h && (h.base === g || (extendsIds(h.base, g) && g.numPins - h.base.numPins <= this.config.rebuildNewPinShare * h.base.numPins))) return h;
     const t0 = performance.now();
     const c = this.config;
-    const rows = this.catalogue.rows;
+    const rows = this.catalogue.rows.values();
     const docs = pinDocuments(rows, g.pins);
     const text = docs.some((d) => d !== null) ? Bm25Index.build(docs) : null;
     let visual: Heavy['visual'] = null;
-    const col = vectorColumnFromRows(c.related.visualEmbedding, rows, g.pins);
+    const col = vectorColumnFromRows(c.related.visualEmbedding, this.catalogue.rows.values(), g.pins);
     if (col) {
       const index = new HnswIndex(col, DEFAULT_RELATED_SETUP.hnsw);
       let duplicates: NearDuplicates | undefined;
@@ -720,6 +740,8 @@ export class FullSurfaces {
     this.sink = null;
     this.restoreIngest?.();
     this.restoreIngest = null;
+    this.restoreUpsert?.();
+    this.restoreUpsert = null;
     await this.counters?.close();
     this.counters = null;
   }
@@ -728,6 +750,10 @@ export class FullSurfaces {
 /** Plugs the full pipelines into an engine (see FullSurfaces). */
 export function installFullSurfaces(engine: Engine, o: FullSurfacesOptions): Promise<FullSurfaces> {
   return FullSurfaces.install(engine, o);
+}
+
+function hasContent(r: PinRecord): boolean {
+  return r.text !== undefined || r.annotations !== undefined || r.embeddings !== undefined;
 }
 
 /** True when `g` keeps every pin of `base` at the same dense id (merged writes only append). */

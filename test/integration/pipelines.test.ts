@@ -193,6 +193,25 @@ describe('related pins pipeline over HTTP', () => {
     expect(nonText.parts['gbdt:src:text']).toBeLessThan(0);
   });
 
+  it('indexes texts of pins posted after the start once enough new pins arrived', async () => {
+    t = await open();
+    const post = async (url: string, payload: object) => (await t!.app.inject({ method: 'POST', url, payload })).statusCode;
+    expect(await post('/v1/pins', { pins: [{ id: 'q1', text: 'arctic fox' }, { id: 'q2', text: 'owl' }, { id: 'q3' }] })).toBe(200);
+    expect(await post('/v1/saves', { saves: ['q1', 'q2', 'q3'].map((pin) => ({ pin, board: 'B9' })) })).toBe(200);
+    // 3 new pins > 10% of 19: the text index is rebuilt for the new graph
+    const r = await get('/v1/pins/p0/related?explain=true&limit=50');
+    expect(r.items.find((x) => x.id === 'q1')?.sources).toContain('text');
+    // and a query pin the index has not seen yet works
+    expect((await get('/v1/pins/q1/related?explain=true')).items.some((x) => x.id === 'p0')).toBe(true);
+    // one more pin (under 10%): indexes are reused; the new pin is a valid query all the same
+    expect(await post('/v1/pins', { pins: [{ id: 'q4', text: 'fox' }] })).toBe(200);
+    expect(await post('/v1/saves', { saves: [{ pin: 'q4', board: 'B1' }] })).toBe(200);
+    const q4 = await get('/v1/pins/q4/related?explain=true');
+    expect(q4.status).toBe(200);
+    expect(q4.items.map((x) => x.id)).toContain('p0');
+    expect(sourcesOf(q4.items)).not.toContain('text');
+  });
+
   it('logs served candidates to the data dir when enabled', async () => {
     t = await open({ config: { candidateLog: { enabled: true, bufferRecords: 0 } } });
     await get('/v1/pins/p0/related?limit=3');
