@@ -9,6 +9,7 @@ import type { ServerConfig } from './config.js';
 import { HttpError, decodeCursor, encodeCursor, parse } from './http.js';
 import { ServerMetrics } from './metrics.js';
 import { consolePlugin } from './console.js';
+import { fastEvents } from './fast-events.js';
 import { openApiDocument } from './openapi.js';
 import * as S from './schemas.js';
 
@@ -126,30 +127,33 @@ export function buildApp(o: AppOptions): FastifyInstance {
 
   // ---- events ----
   app.post('/v1/events', async (req) => {
-    const { events } = parse(eventsBody, req.body, 'body');
-    const batch: EngagementEvent[] = new Array(events.length);
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      const x: EngagementEvent = {
-        eventId: e.event_id,
-        user: e.user,
-        pin: e.pin,
-        action: e.action,
-        surface: e.surface,
-        platform: e.platform,
-        position: e.position,
-        timestamp: S.toMs(e.timestamp),
-      };
-      if (e.query_pin !== undefined) x.queryPin = e.query_pin;
-      if (e.request_id !== undefined) x.requestId = e.request_id;
-      if (e.experiment_id !== undefined) x.experimentId = e.experiment_id;
-      if (e.variant !== undefined) x.variant = e.variant;
-      if (e.board !== undefined) {
-        if (e.action !== 'save') throw new HttpError(400, 'bad_request', `body events.${i}.board: only save events carry a board`, `events.${i}.board`);
-        x.board = e.board;
+    let batch = fastEvents(req.body, config.maxEventBatch);
+    if (batch === null) {
+      const { events } = parse(eventsBody, req.body, 'body');
+      batch = new Array(events.length);
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i]!;
+        const x: EngagementEvent = {
+          eventId: e.event_id,
+          user: e.user,
+          pin: e.pin,
+          action: e.action,
+          surface: e.surface,
+          platform: e.platform,
+          position: e.position,
+          timestamp: S.toMs(e.timestamp),
+        };
+        if (e.query_pin !== undefined) x.queryPin = e.query_pin;
+        if (e.request_id !== undefined) x.requestId = e.request_id;
+        if (e.experiment_id !== undefined) x.experimentId = e.experiment_id;
+        if (e.variant !== undefined) x.variant = e.variant;
+        if (e.board !== undefined) x.board = e.board;
+        batch[i] = x;
       }
-      batch[i] = x;
     }
+    for (let i = 0; i < batch.length; i++)
+      if (batch[i]!.board !== undefined && batch[i]!.action !== 'save')
+        throw new HttpError(400, 'bad_request', `body events.${i}.board: only save events carry a board`, `events.${i}.board`);
     const r = await engine.ingest(batch);
     metrics.events.inc({ result: 'inserted' }, r.inserted);
     if (r.duplicates) metrics.events.inc({ result: 'duplicate' }, r.duplicates);

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fastEvents } from '../../src/server/fast-events.js';
+import { eventsBody, toMs } from '../../src/server/schemas.js';
 import { ev, makeApp, type TestApp } from './helpers.js';
 
 let t: TestApp;
@@ -79,6 +81,53 @@ describe('fuzzed requests never cause a 500 or a crash', () => {
       ),
       { numRuns: 300, seed: 3 },
     );
+  });
+
+  it('the events fast path accepts only what the zod schema accepts, with the same result', () => {
+    const schema = eventsBody(4);
+    let accepted = 0;
+    // mostly valid fields, now and then a bad one, so both paths are exercised
+    const w = <T, U>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<U>) => fc.oneof({ arbitrary: good, weight: 12 }, { arbitrary: bad, weight: 1 });
+    const valid = fc.record(
+      {
+        event_id: w(fc.string({ minLength: 1, maxLength: 3 }), fc.constantFrom('', 5)),
+        user: w(fc.constantFrom('u1', 'u2'), fc.constant(null)),
+        pin: w(fc.constantFrom('a', 'b'), fc.constant(['a'])),
+        action: w(fc.constantFrom('impression', 'click', 'save', 'hide'), fc.constant('like')),
+        surface: w(fc.constant('related'), fc.constant('')),
+        platform: w(fc.constantFrom('web', 'ios'), fc.constant('tv')),
+        position: w(fc.integer({ min: 0, max: 5 }), fc.constantFrom(-1, 1.5, 2_000_000, '3')),
+        timestamp: w(fc.integer({ min: 0, max: 5 }), fc.constantFrom(-1, '2024-01-01T00:00:00Z', 'soon', Number.MAX_VALUE)),
+        query_pin: w(fc.string({ minLength: 1, maxLength: 2 }), fc.constant('')),
+        board: w(fc.constant('B1'), fc.constant(7)),
+        extra: fc.constant(1),
+      },
+      { requiredKeys: ['event_id', 'user', 'pin', 'action', 'surface', 'position', 'timestamp'] },
+    ).map((e) => {
+      // the extra key only now and then
+      const { extra, ...rest } = e as Record<string, unknown>;
+      return JSON.stringify(rest).length % 7 === 0 && extra !== undefined ? e : rest;
+    });
+    fc.assert(
+      fc.property(fc.oneof({ arbitrary: fc.record({ events: fc.array(valid, { minLength: 1, maxLength: 5 }) }), weight: 9 }, { arbitrary: fc.jsonValue(), weight: 1 }), (body) => {
+        const fast = fastEvents(body, 4);
+        const slow = schema.safeParse(body);
+        if (fast === null) return;
+        accepted++;
+        expect(slow.success).toBe(true);
+        const want = slow.data!.events.map((e) => {
+          const x: Record<string, unknown> = { eventId: e.event_id, user: e.user, pin: e.pin, action: e.action, surface: e.surface, platform: e.platform, position: e.position, timestamp: toMs(e.timestamp) };
+          if (e.query_pin !== undefined) x['queryPin'] = e.query_pin;
+          if (e.board !== undefined) x['board'] = e.board;
+          return x;
+        });
+        expect(fast).toEqual(want);
+      }),
+      { numRuns: 2000, seed: 5 },
+    );
+    expect(accepted).toBeGreaterThan(50); // the property was exercised
+    // and it does take the common case
+    expect(fastEvents({ events: [{ event_id: 'x', user: 'u', pin: 'p', action: 'click', surface: 's', position: 0, timestamp: 1 }] }, 4)).not.toBeNull();
   });
 
   it('the server still answers correctly afterwards', async () => {
