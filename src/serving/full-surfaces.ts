@@ -508,6 +508,7 @@ export class FullSurfaces {
       }
     }
     a['memboost'] = this.memboostTable ? mp : null;
+    if (!this.memboostTable) this.realtime = null;
 
     const rp = this.path(c.files.registry);
     this.relatedRanker = null;
