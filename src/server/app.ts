@@ -1,12 +1,15 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { UnknownIdError } from '../graph/id-map.js';
-import { Engine, NotFoundError, type Page, type PageRequest } from '../serving/engine.js';
+import { Engine, NotFoundError } from '../serving/engine.js';
 import { installFullSurfaces, type FullSurfaces } from '../serving/full-surfaces.js';
 import { openStorage } from '../storage/open.js';
 import { StorageInputError, type EngagementEvent, type Storage } from '../storage/types.js';
 import type { ServerConfig } from './config.js';
-import { HttpError, decodeCursor, encodeCursor, parse } from './http.js';
+import { HttpError, parse } from './http.js';
+import { REDACT_PATHS } from './auth.js';
+import { installFeatures, type FeatureContext } from './feature-routes.js';
+import { excludeParam, type RecAsk } from './request-features.js';
 import { ServerMetrics } from './metrics.js';
 import { consolePlugin } from './console.js';
 import { fastEvents } from './fast-events.js';
@@ -17,6 +20,10 @@ export interface AppOptions {
   engine: Engine;
   config: ServerConfig;
   metrics?: ServerMetrics;
+  /** namespace this app serves (the namespace router builds one app per namespace) */
+  namespace?: string;
+  /** where logs go (tests capture them); stdout when left out */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** Builds the fastify app around an engine (no listening; tests use `app.inject`). */
@@ -24,7 +31,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
   const { engine, config } = o;
   const metrics = o.metrics ?? new ServerMetrics({ defaultMetrics: false });
   const app = Fastify({
-    logger: { level: config.logLevel },
+    logger: { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, ...(o.logStream ? { stream: o.logStream } : {}) },
     logController: new LogController({ disableRequestLogging: !config.requestLogging }),
     bodyLimit: config.bodyLimitBytes,
   });
@@ -59,6 +66,11 @@ export function buildApp(o: AppOptions): FastifyInstance {
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
   });
+
+  const fctx: FeatureContext = { engine, config, metrics };
+  if (o.namespace !== undefined) fctx.namespace = o.namespace;
+  // API keys, namespace check, guest sessions, bulk (docs/product-features.md, HTTP)
+  const feats = installFeatures(app, fctx);
 
   // ---- catalogue ----
   app.post('/v1/pins', async (req) => {
@@ -161,43 +173,39 @@ export function buildApp(o: AppOptions): FastifyInstance {
   });
 
   // ---- recommendations ----
-  const pageRequest = (q: ReturnType<typeof S.RecQuery.parse>): PageRequest => {
-    const r: PageRequest = {
-      limit: q.limit ?? 20,
-      offset: decodeCursor(q.cursor),
-      excludeSeen: q.exclude_seen ?? false,
-      explain: q.explain ?? false,
-    };
-    if (q.locale !== undefined) r.locale = q.locale;
-    if (q.user !== undefined) r.user = q.user;
-    return r;
+  // pages come from the served set behind a signed cursor: page N+1 never repeats pages 1..N
+  const ask = (surface: RecAsk['surface'], target: string, q: ReturnType<typeof S.RecQuery.parse>, user: string | undefined): RecAsk => {
+    const a: RecAsk = { surface, target, exclude: excludeParam(q.exclude), explain: q.explain ?? false };
+    if (q.limit !== undefined) a.limit = q.limit;
+    if (q.cursor !== undefined) a.cursor = q.cursor;
+    if (q.locale !== undefined) a.locale = q.locale;
+    if (q.exclude_seen !== undefined) a.excludeSeen = q.exclude_seen;
+    if (q.rules !== undefined) a.rules = q.rules;
+    if (user !== undefined) a.user = a.bucketId = user;
+    return a;
   };
-  const respond = (p: Page) => ({
-    items: p.items,
-    next_cursor: p.nextOffset === null ? null : encodeCursor(p.nextOffset),
-    graph_version: p.graphVersion,
-  });
 
   app.get('/v1/pins/:id/related', { schema: recSchema }, async (req) => {
     const { id } = parse(S.IdParams, req.params, 'params');
     const q = parse(S.RecQuery, req.query, 'query');
-    const r = pageRequest(q);
-    if (r.excludeSeen && r.user === undefined)
+    if (q.exclude_seen === true && q.user === undefined)
       throw new HttpError(400, 'bad_request', 'query exclude_seen: needs the viewer in query user', 'exclude_seen');
-    return respond(await engine.relatedPins(id, r));
+    return feats.recommend(ask('related', id, q, q.user), (r) => engine.relatedPins(id, r));
   });
 
   app.get('/v1/users/:id/homefeed', { schema: recSchema }, async (req) => {
     const { id } = parse(S.IdParams, req.params, 'params');
     const q = parse(S.RecQuery, req.query, 'query');
     if (q.user !== undefined && q.user !== id) throw new HttpError(400, 'bad_request', 'query user: must be left out or equal the path user', 'user');
-    return respond(await engine.homefeed(id, pageRequest(q)));
+    return feats.recommend(ask('homefeed', id, q, id), (r) => engine.homefeed(id, r));
   });
 
   app.get('/v1/boards/:id/related', { schema: recSchema }, async (req) => {
     const { id } = parse(S.IdParams, req.params, 'params');
     const q = parse(S.RecQuery, req.query, 'query');
-    return respond(await engine.relatedBoards(id, pageRequest(q)));
+    const a = ask('related_boards', id, q, q.user);
+    if (q.exclude_seen === undefined) a.excludeSeen = false; // board ids: seen pins do not apply
+    return feats.recommend(a, (r) => engine.relatedBoards(id, r));
   });
 
   app.post('/v1/admin/rebuild', async () => {

@@ -20,7 +20,40 @@ export interface ServerConfig {
   bodyLimitBytes: number;
   storage: StorageConfig;
   engine: EngineConfig;
+  /** product features (docs/product-features.md, HTTP section); left out = defaults */
+  auth?: AuthConfig;
+  namespaces?: NamespacesConfig;
+  features?: FeaturesConfig;
 }
+
+/** API keys; no keys = open. `metrics`/`console` say which key those routes need. */
+export interface AuthConfig {
+  adminKeys: string[];
+  readKeys: string[];
+  metrics: 'open' | 'read' | 'admin';
+  console: 'open' | 'read' | 'admin';
+}
+
+/** Multi-tenant namespaces (X-Boardwalk-Namespace); `default` always exists. */
+export interface NamespacesConfig {
+  allowed: string[];
+  autoCreate: boolean;
+}
+
+/** Request-time rules, experiments, cursors and filters. */
+export interface FeaturesConfig {
+  rulesFile?: string;
+  experimentsFile?: string;
+  /** HMAC secret of pagination cursors (>= 16 chars); random per process when left out */
+  cursorSecret?: string;
+  cursorTtlMs: number;
+  /** pins older than this (created_at) are left out (0 = no time to live) */
+  pinTtlMs: number;
+}
+
+export const DEFAULT_AUTH: AuthConfig = { adminKeys: [], readKeys: [], metrics: 'read', console: 'read' };
+export const DEFAULT_NAMESPACES: NamespacesConfig = { allowed: [], autoCreate: false };
+export const DEFAULT_FEATURES: FeaturesConfig = { cursorTtlMs: 30 * 60_000, pinTtlMs: 0 };
 
 export const DEFAULT_CONFIG: ServerConfig = {
   host: '127.0.0.1',
@@ -81,12 +114,30 @@ const FileSchema = z.strictObject({
         .optional(),
     })
     .optional(),
+  auth: z
+    .strictObject({
+      adminKeys: z.array(z.string().min(8, 'keys must be at least 8 characters')).optional(),
+      readKeys: z.array(z.string().min(8, 'keys must be at least 8 characters')).optional(),
+      metrics: z.enum(['open', 'read', 'admin']).optional(),
+      console: z.enum(['open', 'read', 'admin']).optional(),
+    })
+    .optional(),
+  namespaces: z
+    .strictObject({
+      allowed: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'namespace names are 1-40 of a-z 0-9 _, starting with a letter')).optional(),
+      autoCreate: z.boolean().optional(),
+    })
+    .optional(),
+  rules: z.strictObject({ file: z.string().min(1).optional() }).optional(),
+  experiments: z.strictObject({ file: z.string().min(1).optional() }).optional(),
+  cursor: z.strictObject({ secret: z.string().min(16).optional(), ttlMs: int(1000).optional() }).optional(),
+  filters: z.strictObject({ pinTtlMs: int(0).optional() }).optional(),
 });
 
 type FileConfig = z.infer<typeof FileSchema>;
 
 /** Environment variables and the config path each sets. */
-export const ENV_VARS: Record<string, { path: string; type: 'string' | 'int' | 'number' | 'bool' }> = {
+export const ENV_VARS: Record<string, { path: string; type: 'string' | 'int' | 'number' | 'bool' | 'list' }> = {
   BOARDWALK_HOST: { path: 'host', type: 'string' },
   BOARDWALK_PORT: { path: 'port', type: 'int' },
   BOARDWALK_LOG_LEVEL: { path: 'logLevel', type: 'string' },
@@ -107,10 +158,21 @@ export const ENV_VARS: Record<string, { path: string; type: 'string' | 'int' | '
   BOARDWALK_REBUILD_INTERVAL_MS: { path: 'engine.rebuildIntervalMs', type: 'int' },
   BOARDWALK_POLL_INTERVAL_MS: { path: 'engine.pollIntervalMs', type: 'int' },
   BOARDWALK_PIXIE_STEPS: { path: 'engine.pixie.steps', type: 'int' },
+  BOARDWALK_ADMIN_KEY: { path: 'auth.adminKeys', type: 'list' },
+  BOARDWALK_ADMIN_KEYS: { path: 'auth.adminKeys', type: 'list' },
+  BOARDWALK_READ_KEY: { path: 'auth.readKeys', type: 'list' },
+  BOARDWALK_READ_KEYS: { path: 'auth.readKeys', type: 'list' },
+  BOARDWALK_NAMESPACES: { path: 'namespaces.allowed', type: 'list' },
+  BOARDWALK_NAMESPACES_AUTO_CREATE: { path: 'namespaces.autoCreate', type: 'bool' },
+  BOARDWALK_RULES_FILE: { path: 'rules.file', type: 'string' },
+  BOARDWALK_EXPERIMENTS_FILE: { path: 'experiments.file', type: 'string' },
+  BOARDWALK_CURSOR_SECRET: { path: 'cursor.secret', type: 'string' },
 };
 
 function envValue(name: string, raw: string, type: string): unknown {
   if (type === 'string') return raw;
+  // comma-separated; the value is never echoed (it may hold keys)
+  if (type === 'list') return raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
   if (type === 'bool') {
     if (raw === 'true' || raw === '1') return true;
     if (raw === 'false' || raw === '0') return false;
@@ -143,8 +205,19 @@ function validate(raw: unknown, where: string): FileConfig {
 }
 
 function merge(base: ServerConfig, f: FileConfig): ServerConfig {
-  const { storage, engine, ...top } = f;
+  const { storage, engine, auth, namespaces, rules, experiments, cursor, filters, ...top } = f;
   const out: ServerConfig = { ...base, ...(top as Partial<ServerConfig>) };
+  if (auth) out.auth = { ...(base.auth ?? DEFAULT_AUTH), ...auth };
+  if (namespaces) out.namespaces = { ...(base.namespaces ?? DEFAULT_NAMESPACES), ...namespaces };
+  if (rules || experiments || cursor || filters) {
+    const fe: FeaturesConfig = { ...(base.features ?? DEFAULT_FEATURES) };
+    if (rules?.file !== undefined) fe.rulesFile = rules.file;
+    if (experiments?.file !== undefined) fe.experimentsFile = experiments.file;
+    if (cursor?.secret !== undefined) fe.cursorSecret = cursor.secret;
+    if (cursor?.ttlMs !== undefined) fe.cursorTtlMs = cursor.ttlMs;
+    if (filters?.pinTtlMs !== undefined) fe.pinTtlMs = filters.pinTtlMs;
+    out.features = fe;
+  }
   out.storage = { ...base.storage, ...(storage as Partial<StorageConfig>) };
   const { pixie, ...eng } = engine ?? {};
   out.engine = { ...base.engine, ...(eng as Partial<EngineConfig>), pixie: { ...base.engine.pixie, ...pixie } };

@@ -70,6 +70,10 @@ export const RecQuery = z.strictObject({
   explain: bool.optional(),
   locale: locale.optional(),
   user: id.optional(),
+  /** comma-separated pin ids to leave out */
+  exclude: z.string().max(20_000).optional(),
+  /** request-time rules (src/rules), one per line */
+  rules: z.string().max(20_000).optional(),
 });
 
 export const IdParams = z.strictObject({ id });
@@ -85,6 +89,9 @@ export const RecResponse = z.object({
   items: z.array(RecItem),
   next_cursor: z.string().nullable(),
   graph_version: z.number().int(),
+  request_id: z.string().optional(),
+  experiments: z.array(z.object({ experiment_id: z.string(), variant: z.string() })).optional(),
+  unknown_pins: z.array(z.string()).optional(),
 });
 
 export const EventsResponse = z.object({ inserted: z.number().int(), duplicates: z.number().int() });

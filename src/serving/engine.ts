@@ -293,6 +293,30 @@ export class Engine {
     return this.run(snap, SURFACES.homefeed, pins, weights, ex, undefined, { ...r, user: userId });
   }
 
+  /**
+   * Guest session: the related surface walked from several pins (weights default 1). Unknown
+   * pins are skipped and returned in `unknown`; none known is a NotFoundError.
+   */
+  async sessionPins(pinIds: string[], weights: number[] | undefined, r: PageRequest): Promise<Page & { unknown: string[] }> {
+    await this.settle();
+    const snap = this.live.current;
+    const pins: number[] = [];
+    const ws: number[] = [];
+    const unknown: string[] = [];
+    for (let i = 0; i < pinIds.length; i++) {
+      const d = snap.graph.pins.get(pinIds[i]!);
+      if (d < 0) unknown.push(pinIds[i]!);
+      else {
+        pins.push(d);
+        ws.push(weights?.[i] ?? 1);
+      }
+    }
+    if (pins.length === 0) throw new NotFoundError('pins', pinIds.join(', '));
+    const ex = denseSet(snap.graph, await this.viewerExclusions(r.user, r.excludeSeen), 'pin');
+    const page = await this.run(snap, SURFACES.related, pins, weights ? ws : undefined, ex, undefined, r);
+    return { ...page, unknown };
+  }
+
   async relatedBoards(boardId: string, r: PageRequest): Promise<Page> {
     await this.settle();
     const { snap, dense: b } = await this.resolve('board', boardId);
