@@ -774,6 +774,6 @@ function graphEmbeddings(g: PinBoardGraph, dimWanted: number, seed: number): { t
   const present = new Uint8Array(g.numPins);
   for (let p = 0; p < g.numPins; p++) present[p] = g.pinDegree(p) > 0 ? 1 : 0;
   const table = makeEmbeddingTable(vectors, d, present);
-  const index = g.numPins <= 20_000 ? new ExactNeighbourIndex(table) : new HnswNeighbourIndex(table);
+  const index = g.numPins <= 5000 ? new ExactNeighbourIndex(table) : new HnswNeighbourIndex(table);
   return { table, index };
 }
