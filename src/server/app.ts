@@ -9,6 +9,7 @@ import type { ServerConfig } from './config.js';
 import { HttpError, parse } from './http.js';
 import { REDACT_PATHS } from './auth.js';
 import { installFeatures, type FeatureContext } from './feature-routes.js';
+import { NamespaceRouter, listenRouter, namespacesEnabled, openTenant } from './namespaces.js';
 import { excludeParam, type RecAsk } from './request-features.js';
 import { ServerMetrics } from './metrics.js';
 import { consolePlugin } from './console.js';
@@ -269,8 +270,15 @@ export async function startService(config: ServerConfig): Promise<Service> {
   metrics.graphVersion.set(engine.snapshot.version);
   const app = buildApp({ engine, config, metrics });
   let url: string;
+  // namespaces: a router in front sends each request to its namespace's app (docs/product-features.md)
+  let router: NamespaceRouter | null = null;
+  let server: import('node:http').Server | null = null;
   try {
-    url = await app.listen({ host: config.host, port: config.port });
+    if (namespacesEnabled(config)) {
+      await app.ready();
+      router = new NamespaceRouter({ app, close: async () => undefined }, (ns) => openTenant(config, ns, metrics, buildApp), config);
+      ({ server, url } = await listenRouter(router, config.host, config.port));
+    } else url = await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     await engine.close();
     await storage.close();
@@ -285,6 +293,12 @@ export async function startService(config: ServerConfig): Promise<Service> {
     async close() {
       if (closed) return;
       closed = true;
+      if (server) {
+        const done = new Promise<void>((r) => server!.close(() => r()));
+        server.closeIdleConnections();
+        await done;
+      }
+      await router?.close();
       await app.close();
       await pipelines?.close();
       await engine.close();
