@@ -37,6 +37,8 @@ async function serveOne(cfg: ServerConfig): Promise<void> {
   const svc = await startService(cfg);
   const g = svc.engine.snapshot.graph;
   svc.app.log.info({ url: svc.url, storage: cfg.storage.kind, pins: g.numPins, edges: g.numEdges, pid: process.pid }, 'boardwalk serving');
+  if (!cfg.auth || cfg.auth.adminKeys.length + cfg.auth.readKeys.length === 0)
+    svc.app.log.warn('no API keys configured: every route is open (set BOARDWALK_ADMIN_KEY and BOARDWALK_READ_KEY; docs/product-features.md)');
   if (process.send) process.send({ type: 'listening', url: svc.url });
   let stopping = false;
   const stop = (sig: string): void => {
