@@ -46,7 +46,7 @@ import {
 } from '../surfaces/related-pins.js';
 import type { RecommendedPin, Surface, SurfaceRequest } from '../surfaces/types.js';
 import { Bm25Index } from '../text/bm25.js';
-import { makeEmbeddingTable, type EmbeddingTable } from '../users/embeddings.js';
+import { makeEmbeddingTable, normalizeRows, type EmbeddingTable } from '../users/embeddings.js';
 import { ExactNeighbourIndex, HnswNeighbourIndex, type NeighbourIndex } from '../users/neighbour-index.js';
 import { svdItemEmbeddings } from '../users/svd-embeddings.js';
 import { PixieWalker } from '../walk/pixie.js';
@@ -90,6 +90,7 @@ const ConfigSchema = z.strictObject({
       freshDays: z.number().positive().optional(),
       pinnerSageDim: int(1).optional(),
       pinnerSageMedoids: int(1).optional(),
+      pinnerSageEmbeddings: z.enum(['auto', 'svd', 'two_tower']).optional(),
       explainTop: int(0).optional(),
     })
     .optional(),
@@ -135,6 +136,8 @@ export interface PipelineConfig {
     freshDays: number;
     pinnerSageDim: number;
     pinnerSageMedoids: number;
+    /** PinnerSage's pin embeddings: two-tower pin tower when a model is published (auto), or an SVD of the graph */
+    pinnerSageEmbeddings: 'auto' | 'svd' | 'two_tower';
     explainTop: number;
   };
   /** artefact paths, relative to the data dir unless absolute */
@@ -156,6 +159,7 @@ export const DEFAULT_PIPELINES: PipelineConfig = {
     freshDays: 7,
     pinnerSageDim: 32,
     pinnerSageMedoids: 3,
+    pinnerSageEmbeddings: 'auto',
     explainTop: 50,
   },
   files: { graph: 'graph.bwg', memboost: 'memboost.bin', registry: 'registry', twoTower: 'models/two-tower', newNeighbours: 'new-neighbours.bin' },
@@ -527,6 +531,8 @@ export class FullSurfaces {
       if (store.current() !== null) this.retrieval = new RetrievalService(store.load());
     }
     a['twoTower'] = this.retrieval ? `${tp} (${this.retrieval.version.version})` : null;
+    if (c.homefeed.pinnerSageEmbeddings === 'two_tower' && !this.retrieval)
+      throw new Error(`pipelines: homefeed.pinnerSageEmbeddings is two_tower but ${tp} has no published two-tower model`);
 
     const np = this.path(c.files.newNeighbours);
     this.freshMap = existsSync(np) ? loadFreshNeighbourMap(np) : null;
@@ -626,7 +632,13 @@ export class FullSurfaces {
       }
       visual = duplicates ? { column: col, index, duplicates } : { column: col, index };
     }
-    const embeddings = c.homefeed.enabled && (c.homefeed.quotas.pinnersage ?? 0) > 0 ? graphEmbeddings(g, c.homefeed.pinnerSageDim, this.engine.config.seed) : null;
+    let embeddings: Heavy['embeddings'] = null;
+    if (c.homefeed.enabled && (c.homefeed.quotas.pinnersage ?? 0) > 0) {
+      const kind = c.homefeed.pinnerSageEmbeddings;
+      embeddings =
+        this.retrieval && kind !== 'svd' ? twoTowerEmbeddings(this.retrieval, g) : graphEmbeddings(g, c.homefeed.pinnerSageDim, this.engine.config.seed);
+      this.info.artefacts['pinnerSageEmbeddings'] = embeddings ? (this.retrieval && kind !== 'svd' ? 'two_tower' : 'svd') : null;
+    }
     const memboost = this.memboostTable ? remapMemboostTable(this.memboostTable, this.snapshotIds, g) : null;
     const freshMap = this.freshMap ? remapFreshMap(this.freshMap, this.snapshotIds, g) : null;
     const next: Heavy = { base: g, text, visual, embeddings, memboost, freshMap, builtMs: performance.now() - t0 };
@@ -763,6 +775,30 @@ function extendsIds(base: PinBoardGraph, g: PinBoardGraph): boolean {
   if (base.pins.isIdentity && g.pins.isIdentity) return true;
   for (let p = 0; p < base.numPins; p++) if (g.pins.external(p) !== base.pins.external(p)) return false;
   return true;
+}
+
+/** The two-tower pin tower's embeddings (unit rows) in the graph's dense order, and an index. */
+function twoTowerEmbeddings(service: RetrievalService, g: PinBoardGraph): { table: EmbeddingTable; index: NeighbourIndex } | null {
+  const b = service.current;
+  const d = b.model.dim;
+  const all = b.model.allPinEmbeddings();
+  const vectors = new Float32Array(g.numPins * d);
+  const present = new Uint8Array(g.numPins);
+  const byId = new Map<string, number>();
+  if (b.pinIds) for (let i = 0; i < b.pinIds.length; i++) byId.set(b.pinIds[i]!, i);
+  let any = false;
+  for (let p = 0; p < g.numPins; p++) {
+    const m = b.pinIds ? (byId.get(g.pins.external(p)) ?? -1) : p < b.model.config.numPins ? p : -1;
+    if (m < 0) continue;
+    vectors.set(all.subarray(m * d, (m + 1) * d), p * d);
+    present[p] = 1;
+    any = true;
+  }
+  if (!any) return null;
+  normalizeRows(vectors, d);
+  const table = makeEmbeddingTable(vectors, d, present);
+  const index = g.numPins <= 5000 ? new ExactNeighbourIndex(table) : new HnswNeighbourIndex(table);
+  return { table, index };
 }
 
 /** SVD item embeddings of the graph (boards as users) and a neighbour index over them. */

@@ -234,6 +234,7 @@ describe('home feed pipeline over HTTP', () => {
       { eventId: 'b', user: 'u1', pin: 'p1', action: 'save', surface: 'homefeed', platform: 'web', position: 1, timestamp: now },
     ]);
     expect(t.full.info.homefeed!.sources).toEqual(['pixie', 'pinnersage', 'fresh_boards']);
+    expect(t.full.info.artefacts['pinnerSageEmbeddings']).toBe('svd');
     const r = await get('/v1/users/u1/homefeed?explain=true&limit=10');
     expect(r.status).toBe(200);
     expect(r.items.length).toBe(10);
@@ -268,6 +269,7 @@ describe('home feed pipeline over HTTP', () => {
     await t.storage.appendEvents([{ eventId: 'a', user: 'u1', pin: 'p0', action: 'click', surface: 'homefeed', platform: 'web', position: 0, timestamp: Date.now() }]);
     expect(t.full.info.homefeed!.sources).toEqual(['pixie', 'two_tower', 'pinnersage', 'fresh_boards']);
     expect(t.full.info.artefacts['twoTower']).toMatch(/v000001/);
+    expect(t.full.info.artefacts['pinnerSageEmbeddings']).toBe('two_tower');
     const r = await get('/v1/users/u1/homefeed?explain=true&limit=50');
     const tt = r.items.filter((x) => x.sources.includes('two_tower'));
     expect(tt.length).toBeGreaterThan(0);
@@ -301,6 +303,9 @@ describe('absent artefacts', () => {
     expect(h.items.length).toBe(3);
     expect(h.items[0]!.sources).toEqual(['popular']);
     expect((await get('/v1/users/nobody/homefeed')).status).toBe(404);
+    await expect(installFullSurfaces(t.engine, { dataDir: t.dir, config: { homefeed: { pinnerSageEmbeddings: 'two_tower' } } })).rejects.toThrow(
+      /pinnerSageEmbeddings is two_tower but .* has no published two-tower model/,
+    );
     expect((await get('/v1/pins/nope/related')).status).toBe(404);
   });
 });
