@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FreshNeighbourMap } from '../../src/candidates/fresh-neighbours.js';
+import { GraphBuilder } from '../../src/graph/builder.js';
+import { saveSnapshot } from '../../src/graph/snapshot.js';
 import { runMemboostJob } from '../../src/jobs/memboost-job.js';
+import { saveFreshNeighbourMap } from '../../src/jobs/new-neighbours.js';
 import { trainGbdt } from '../../src/ranking/gbdt/train.js';
 import { DEFAULT_LABELS } from '../../src/ranking/labels.js';
 import { ModelRegistry } from '../../src/ranking/registry.js';
@@ -278,6 +282,50 @@ describe('home feed pipeline over HTTP', () => {
     const want = new RetrievalService(store!.load()).retrieve({ history: [ids.indexOf('p0')] }, ids.length, (p) => p !== ids.indexOf('p0'));
     const byId = new Map(Array.from(want.pins, (p, i) => [ids[p]!, want.scores[i]!]));
     for (const x of tt) expect(x.parts.two_tower).toBeCloseTo(byId.get(x.id)!, 5);
+  });
+
+  it('adds fresh neighbours from a new-neighbour map keyed by another snapshot’s ids', async () => {
+    t = await open({
+      config: { homefeed: { quotas: { fresh_boards: 0, pinnersage: 0 } } },
+      before: async (dir) => {
+        // the job's snapshot lists the pins in reverse order
+        const ids = [...Array.from({ length: 13 }, (_, i) => `p${i}`), ...Array.from({ length: 6 }, (_, i) => `f${i + 1}`)].reverse();
+        const b = new GraphBuilder();
+        for (const id of ids) b.addEdge(id, 'X');
+        const snap = b.build();
+        saveSnapshot(snap, join(dir, 'graph.bwg'));
+        // established p2 → fresh f4, f5; p3 → f6
+        const offsets = new Uint32Array(snap.numPins + 1);
+        const links: [string, string, number][] = [
+          ['p2', 'f4', 0.9],
+          ['p2', 'f5', 0.8],
+          ['p3', 'f6', 0.7],
+        ];
+        const byPin = new Map<number, [number, number][]>();
+        for (const [e, f, sim] of links) {
+          const k = snap.pins.get(e);
+          byPin.set(k, [...(byPin.get(k) ?? []), [snap.pins.get(f), sim]]);
+        }
+        const fresh: number[] = [];
+        const sims: number[] = [];
+        for (let p = 0; p < snap.numPins; p++) {
+          for (const [f, sim] of byPin.get(p) ?? []) {
+            fresh.push(f);
+            sims.push(sim);
+          }
+          offsets[p + 1] = fresh.length;
+        }
+        saveFreshNeighbourMap(join(dir, 'new-neighbours.bin'), new FreshNeighbourMap(offsets, Uint32Array.from(fresh), Float32Array.from(sims)));
+      },
+    });
+    await t.storage.appendEvents([{ eventId: 'a', user: 'u1', pin: 'p0', action: 'click', surface: 'homefeed', platform: 'web', position: 0, timestamp: Date.now() }]);
+    expect(t.full.info.homefeed!.sources).toEqual(['pixie', 'fresh_neighbours']);
+    const r = await get('/v1/users/u1/homefeed?explain=true&limit=10');
+    // f4 (sim .9) then f5 (.8): both voted by p2, which the walk from p0 visits
+    expect(r.items[4]!.id).toBe('f4');
+    expect(r.items[4]!.sources).toEqual(['fresh_neighbours']);
+    expect(r.items[9]!.id).toBe('f5');
+    for (const x of r.items) if (x.sources.includes('fresh_neighbours')) expect(['f4', 'f5', 'f6']).toContain(x.id);
   });
 
   it('floor blending from config puts the fresh share into the top K', async () => {
