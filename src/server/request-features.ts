@@ -107,14 +107,17 @@ export class RequestFeatures {
       }
     } else requestId = randomUUID();
 
-    const r: PageRequest = { limit: this.engine.config.maxResults, offset: 0, excludeSeen, explain: true };
+    const ex = new Set(ask.exclude);
+    if (ask.drop) for (const p of ask.drop) ex.add(p);
+    // a first page with nothing to filter needs only limit + 1 items (the +1 tells hasMore)
+    const simple = ask.cursor === undefined && ex.size === 0 && rules.length === 0 && this.cfg.pinTtlMs === 0;
+    const max = this.engine.config.maxResults;
+    const r: PageRequest = { limit: simple ? Math.min(limit + 1, max) : max, offset: 0, excludeSeen, explain: true };
     if (ask.locale !== undefined) r.locale = ask.locale;
     if (ask.user !== undefined) r.user = ask.user;
     const full = await fetch(r);
     const boards = ask.surface === 'related_boards';
     let list = full.items;
-    const ex = new Set(ask.exclude);
-    if (ask.drop) for (const p of ask.drop) ex.add(p);
     if (ex.size > 0) list = list.filter((it) => !ex.has(it.id));
     const g = this.engine.snapshot.graph;
     if (this.cfg.pinTtlMs > 0 && !boards) {
