@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Candidate, CandidateGenerator, CandidateRequest } from '../../src/candidates/types.js';
+import { GbdtRanker } from '../../src/ranking/gbdt-ranker.js';
+import { trainGbdt } from '../../src/ranking/gbdt/train.js';
 import { HomeFeedSurface, OnDemandPinnerSage } from '../../src/surfaces/home-feed.js';
 import type { RecommendedPin, Surface, SurfaceRequest } from '../../src/surfaces/types.js';
 import { makeEmbeddingTable } from '../../src/users/embeddings.js';
@@ -34,6 +36,29 @@ describe('HomeFeedSurface', () => {
     expect(out[2]!.fresh).toBe(true);
     expect(out[2]!.parts.freshScore).toBe(1);
     expect(out.map((r) => r.score)).toEqual([6, 5, 4, 3, 2, 1]);
+  });
+
+  it('ranks with a GBDT ranker and explains the top pins with feature contributions', async () => {
+    // positives: candidates source b proposed
+    const x = Float32Array.from({ length: 20 }, (_, i) => i % 2);
+    const { model } = trainGbdt({ x, rows: 20, featureNames: ['src:b'], labels: x }, { rounds: 2, maxDepth: 1, learningRate: 1, minChildWeight: 0 });
+    const s = new HomeFeedSurface({
+      sources: [
+        { generator: fixed('a', [1, 2, 3, 4, 5]), quota: 10 },
+        { generator: fixed('b', [5, 6]), quota: 10 },
+      ],
+      ranker: new GbdtRanker(model, 'gbdt:homefeed'),
+      explainTop: 3,
+    });
+    expect(s.rankerName).toBe('gbdt:homefeed');
+    const out = await s.recommend(req());
+    // b's pins first (ties: smaller id), then a's in id order
+    expect(out.map((r) => r.pin)).toEqual([5, 6, 1, 2, 3, 4]);
+    expect(out[0]!.parts['gbdt:src:b']).toBeGreaterThan(0);
+    expect(out[0]!.parts['gbdt:src:b']! + out[0]!.parts['gbdt:bias']!).toBeCloseTo(out[0]!.parts.ranker!, 5);
+    expect(out[2]!.parts['gbdt:src:b']).toBeLessThan(0);
+    // beyond explainTop: no contributions
+    expect(out[3]!.parts['gbdt:bias']).toBeUndefined();
   });
 
   it('drops excluded and query pins; without fresh candidates the ranked list is served', async () => {
