@@ -7,6 +7,9 @@ import { userItemsOf, type EvalDataset } from '../datasets.js';
 export class ItemMatrix {
   private readonly mark: Float64Array;
   private marked: Uint32Array = new Uint32Array(0);
+  /** by-source copy (built on first full-catalogue scoring: top-K lists for beyond-accuracy) */
+  private bySrc: { off: Uint32Array; dst: Uint32Array; w: Float64Array } | null = null;
+  private dense: Float64Array = new Float64Array(0);
 
   constructor(
     readonly offsets: Uint32Array,
@@ -26,6 +29,11 @@ export class ItemMatrix {
 
   /** Scores candidates for a user holding `userItems`; items outside the matrix score 0. */
   score(userItems: Uint32Array, items: Uint32Array, out: Float64Array): void {
+    // many candidates (the whole catalogue): walk the user's source rows instead of every target row
+    if (items.length >= 1024 && items.length * 2 >= this.numItems) {
+      this.scoreBySource(userItems, items, out);
+      return;
+    }
     const mark = this.mark;
     for (let k = 0; k < userItems.length; k++) mark[userItems[k]!] = 1;
     this.marked = userItems;
@@ -40,6 +48,41 @@ export class ItemMatrix {
       out[k] = s;
     }
     for (let k = 0; k < this.marked.length; k++) mark[this.marked[k]!] = 0;
+  }
+
+  private scoreBySource(userItems: Uint32Array, items: Uint32Array, out: Float64Array): void {
+    const n = this.numItems;
+    if (!this.bySrc) {
+      const off = new Uint32Array(n + 1);
+      for (let e = 0; e < this.src.length; e++) off[this.src[e]! + 1]!++;
+      for (let i = 0; i < n; i++) off[i + 1]! += off[i]!;
+      const cur = off.slice(0, n);
+      const dst = new Uint32Array(this.src.length);
+      const w = new Float64Array(this.src.length);
+      for (let j = 0; j < n; j++)
+        for (let e = this.offsets[j]!; e < this.offsets[j + 1]!; e++) {
+          const p = cur[this.src[e]!]!++;
+          dst[p] = j;
+          w[p] = this.weight[e]!;
+        }
+      this.bySrc = { off, dst, w };
+      this.dense = new Float64Array(n);
+    }
+    const { off, dst, w } = this.bySrc;
+    const acc = this.dense;
+    acc.fill(0);
+    // the same terms as score(): each distinct user item once
+    let prev = -1;
+    for (let k = 0; k < userItems.length; k++) {
+      const i = userItems[k]!;
+      if (i === prev || i >= n) continue;
+      prev = i;
+      for (let e = off[i]!; e < off[i + 1]!; e++) acc[dst[e]!]! += w[e]!;
+    }
+    for (let k = 0; k < items.length; k++) {
+      const j = items[k]!;
+      out[k] = j < n ? acc[j]! : 0;
+    }
   }
 }
 
