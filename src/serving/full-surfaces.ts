@@ -251,6 +251,13 @@ export function remapMemboostTable(t: MemboostTable, from: IdMap | null, to: Pin
 
 /** The fresh-neighbour map re-keyed to `to`'s dense ids. */
 export function remapFreshMap(map: FreshNeighbourMap, from: IdMap | null, to: PinBoardGraph): FreshNeighbourMap {
+  if (from === null && to.numPins >= map.numPins) {
+    // same ids, more pins (a grown graph): pad the offsets, share the lists
+    const offsets = new Uint32Array(to.numPins + 1);
+    offsets.set(map.offsets);
+    offsets.fill(map.offsets[map.numPins]!, map.numPins + 1);
+    return new FreshNeighbourMap(offsets, map.fresh, map.sims);
+  }
   const m = mapper(from, to);
   const lists: { f: number[]; s: number[] }[] = Array.from({ length: to.numPins }, () => ({ f: [], s: [] }));
   for (let p = 0; p < map.numPins; p++) {

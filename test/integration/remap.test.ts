@@ -49,5 +49,13 @@ describe('artefact id remapping', () => {
     expect(Array.from(m.freshOf(1))).toEqual([0]); // a → c
     expect(Array.from(m.sims)).toEqual([0.75, 0.25]);
     expect(Array.from(m.freshOf(0))).toEqual([1]); // c → a
+    // same ids on a grown graph: padded
+    const big = new GraphBuilder();
+    for (const p of ['a', 'b', 'c', 'd']) big.addEdge(p, 'X');
+    const grown = remapFreshMap(map, null, big.build());
+    expect(grown.numPins).toBe(4);
+    expect(Array.from(grown.freshOf(0))).toEqual([1, 2]);
+    expect(Array.from(grown.freshOf(2))).toEqual([0]);
+    expect(grown.freshOf(3).length).toBe(0);
   });
 });
