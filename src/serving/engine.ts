@@ -15,6 +15,7 @@ import { hashSeed } from '../util/rng.js';
 import type { PixieOptions } from '../walk/pixie.js';
 import type { NodeNote } from './graph-delta.js';
 import { LiveGraph, type GraphSnapshot, type SwapInfo } from './live-graph.js';
+import { CompactList } from './compact-list.js';
 import { Lru } from './lru.js';
 import { userQuery } from './user-queries.js';
 
@@ -114,7 +115,7 @@ export class Engine {
   readonly config: EngineConfig;
   private readonly surfaces = new Map<string, Surface>();
   private readonly factories = new Map<string, { make: (g: PinBoardGraph) => Surface; graph: PinBoardGraph | null; surface: Surface | null }>();
-  private readonly cache: Lru<RecommendedPin[]>;
+  private readonly cache: Lru<CompactList>;
   private rebuildTimer: NodeJS.Timeout | null = null;
   /** the graph of the request whose surface call is starting (see `run`) */
   private requestGraph: PinBoardGraph | null = null;
@@ -364,33 +365,38 @@ export class Engine {
       } finally {
         this.requestGraph = null;
       }
-      list = await pending;
+      const fresh = await pending;
+      list = new CompactList(fresh);
       this.cache.set(key, list);
       if (this.observer.candidates) {
         const counts = new Map<string, number>();
-        for (const it of list) for (const s of it.sources) counts.set(s, (counts.get(s) ?? 0) + 1);
+        for (const it of fresh) for (const s of it.sources) counts.set(s, (counts.get(s) ?? 0) + 1);
         for (const [s, n] of counts) this.observer.candidates(s, n);
       }
     }
     const locCol = boards ? g.meta.boards.locale : g.meta.pins.locale;
-    const filtered: RecommendedPin[] = [];
-    for (const it of list) {
-      if (excludePins?.has(it.pin) && !boards) continue;
-      if (r.locale && categoricalValue(locCol, it.pin) !== r.locale) continue;
-      filtered.push(it);
+    // indexes of the list that pass the viewer's exclusions and the locale filter
+    const keep: number[] = [];
+    const stop = r.offset + r.limit + 1; // one past the page tells whether there is a next one
+    for (let i = 0; i < list.length && keep.length < stop; i++) {
+      const p = list.pins[i]!;
+      if (!boards && excludePins?.has(p)) continue;
+      if (r.locale && categoricalValue(locCol, p) !== r.locale) continue;
+      keep.push(i);
     }
-    const page = filtered.slice(r.offset, r.offset + r.limit);
     const ids = boards ? g.boards : g.pins;
-    const items = page.map((it) => {
-      const out: PageItem = { id: ids.external(it.pin), score: it.score };
+    const items: PageItem[] = [];
+    for (let j = r.offset; j < Math.min(keep.length, r.offset + r.limit); j++) {
+      const i = keep[j]!;
+      const out: PageItem = { id: ids.external(list.pins[i]!), score: list.scores[i]! };
       if (r.explain) {
-        out.sources = it.sources;
-        out.parts = it.parts;
+        out.sources = list.sources(i).slice();
+        out.parts = list.parts(i);
       }
-      return out;
-    });
+      items.push(out);
+    }
     const next = r.offset + r.limit;
-    return { items, nextOffset: next < filtered.length ? next : null, graphVersion: snap.version };
+    return { items, nextOffset: next < keep.length ? next : null, graphVersion: snap.version };
   }
 }
 

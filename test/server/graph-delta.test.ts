@@ -122,3 +122,22 @@ describe('applyDelta against a rebuild from scratch', () => {
     }
   });
 });
+
+describe('CompactList', () => {
+  it('round-trips items, sources and parts', async () => {
+    const { CompactList } = await import('../../src/serving/compact-list.js');
+    const items: import('../../src/surfaces/types.js').RecommendedPin[] = [
+      { pin: 5, score: 3.5, sources: ['pixie'], parts: { pixie: 3.5 } },
+      { pin: 2, score: 1, sources: ['pixie', 'bm25'], parts: { pixie: 0.5, bm25: 0.25 }, fresh: true },
+      { pin: 9, score: 0, sources: [], parts: {} },
+    ];
+    const c = new CompactList(items);
+    expect(c.length).toBe(3);
+    expect([...c.pins]).toEqual([5, 2, 9]);
+    expect(c.item(0)).toEqual(items[0]);
+    expect(c.item(1)).toEqual(items[1]);
+    expect(c.item(2)).toEqual(items[2]);
+    expect(c.parts(1)).toEqual({ pixie: 0.5, bm25: 0.25 });
+    expect(new CompactList([]).length).toBe(0);
+  });
+});
