@@ -68,7 +68,10 @@ describe('pagination over the served set', () => {
     const other = await get(`/v1/pins/p1/related?limit=3&cursor=${c}`);
     expect(other).toMatchObject({ status: 400, body: { field: 'cursor', message: 'query cursor: cursor belongs to a different request' } });
     expect((await get(`/v1/pins/p0/related?limit=3&locale=en&cursor=${c}`)).body.field).toBe('cursor');
-    const forged = p1.body.next_cursor.replace(/.$/, (x: string) => (x === 'A' ? 'B' : 'A'));
+    // flip the signature's first character (the last one carries padding bits that decode alike)
+    const cur: string = p1.body.next_cursor;
+    const dot = cur.indexOf('.');
+    const forged = cur.slice(0, dot + 1) + (cur[dot + 1] === 'A' ? 'B' : 'A') + cur.slice(dot + 2);
     expect((await get(`/v1/pins/p0/related?limit=3&cursor=${encodeURIComponent(forged)}`)).body.message).toMatch(/signature is invalid/);
   });
 });
