@@ -226,6 +226,20 @@ describe('related pins pipeline over HTTP', () => {
     expect(recs[0]!.client).toBe('related');
     expect(recs[0]!.position).toBe(0);
     expect(recs[0]!.queryPins).toEqual([t.engine.snapshot.graph.pins.get('p0')]);
+    expect(recs.every((r) => !r.randomized)).toBe(true);
+  });
+
+  it('serves the exploration share in random order, marked in the log and in explain', async () => {
+    t = await open({ config: { candidateLog: { enabled: true, bufferRecords: 0, exploration: 1 } } });
+    const r = await get('/v1/pins/p0/related?explain=true&limit=50');
+    expect(r.items.every((x) => x.parts.explored === 1)).toBe(true);
+    // scores still descend with position
+    for (let i = 1; i < r.items.length; i++) expect(r.items[i]!.score).toBeLessThan(r.items[i - 1]!.score);
+    const { readCandidateLog } = await import('../../src/ranking/logging.js');
+    const recs = readCandidateLog(join(t.dir, 'candidates.jsonl'));
+    expect(recs.length).toBe(r.items.length);
+    expect(recs.every((x) => x.randomized)).toBe(true);
+    expect(recs.map((x) => t!.engine.snapshot.graph.pins.external(x.pin))).toEqual(r.items.map((x) => x.id));
   });
 });
 
