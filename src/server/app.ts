@@ -25,6 +25,8 @@ export interface AppOptions {
   namespace?: string;
   /** where logs go (tests capture them); stdout when left out */
   logStream?: NodeJS.WritableStream;
+  /** served sets behind cursors (default: Redis with postgres storage, else memory) */
+  served?: FeatureContext['served'];
 }
 
 /** Builds the fastify app around an engine (no listening; tests use `app.inject`). */
@@ -70,6 +72,7 @@ export function buildApp(o: AppOptions): FastifyInstance {
 
   const fctx: FeatureContext = { engine, config, metrics };
   if (o.namespace !== undefined) fctx.namespace = o.namespace;
+  if (o.served !== undefined) fctx.served = o.served;
   // API keys, namespace check, guest sessions, bulk (docs/product-features.md, HTTP)
   const feats = installFeatures(app, fctx);
 

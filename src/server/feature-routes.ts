@@ -10,6 +10,7 @@ import { KeyRing, authHook } from './auth.js';
 import { DEFAULT_AUTH, DEFAULT_FEATURES, type ServerConfig } from './config.js';
 import { HttpError, parse } from './http.js';
 import type { ServerMetrics } from './metrics.js';
+import { RedisServedSetStore, servedSetRedis } from './redis-served-set.js';
 import { RequestFeatures } from './request-features.js';
 
 export const NAMESPACE_HEADER = 'x-boardwalk-namespace';
@@ -48,7 +49,17 @@ function nsCounter(metrics: ServerMetrics): Counter<'namespace' | 'route' | 'sta
 export function installFeatures(app: FastifyInstance, ctx: FeatureContext): RequestFeatures {
   const ns = ctx.namespace ?? 'default';
   const ring = new KeyRing(ctx.config.auth ?? DEFAULT_AUTH);
-  const feats = new RequestFeatures(ctx.engine, ns, ctx.config.features ?? DEFAULT_FEATURES, ctx.served);
+  const fcfg = ctx.config.features ?? DEFAULT_FEATURES;
+  let served = ctx.served;
+  if (!served && ctx.config.storage.kind === 'postgres') {
+    // Postgres deployments have Redis: served sets there let any worker follow any cursor
+    const redis = servedSetRedis(ctx.config.storage.redisUrl);
+    served = new RedisServedSetStore(redis, { prefix: `${ctx.config.storage.redisPrefix}:served:`, ttlSeconds: Math.ceil(fcfg.cursorTtlMs / 1000) });
+    app.addHook('onClose', async () => {
+      await redis.quit().catch(() => undefined);
+    });
+  }
+  const feats = new RequestFeatures(ctx.engine, ns, fcfg, served);
   const counter = nsCounter(ctx.metrics);
 
   app.addHook('onRequest', authHook(ring));
