@@ -4,7 +4,7 @@
  * home feed, and events/s for ingestion.
  *
  *   node dist/bench/load.js [--duration 30] [--connections 64] [--data DIR] [--cache 50000]
- *                           [--only related,homefeed,events] [--event-batch 1000] [--workers 1]
+ *                           [--only related,homefeed,events] [--event-batch 1000] [--workers 1] [--pixie-only]
  */
 import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -46,10 +46,12 @@ export interface LoadArgs {
   eventBatch: number;
   eventConnections: number;
   workers: number;
+  /** BOARDWALK_PIPELINES=off: serve the Pixie-only surfaces instead of the full pipelines */
+  pixieOnly: boolean;
 }
 
 function parseArgs(argv: string[]): LoadArgs {
-  const a: LoadArgs = { duration: 30, connections: 64, cache: 50_000, only: ['related', 'homefeed', 'events'], eventBatch: 1000, eventConnections: 8, workers: 1 };
+  const a: LoadArgs = { duration: 30, connections: 64, cache: 50_000, only: ['related', 'homefeed', 'events'], eventBatch: 1000, eventConnections: 8, workers: 1, pixieOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = argv[i + 1];
@@ -65,6 +67,7 @@ function parseArgs(argv: string[]): LoadArgs {
     else if (k === '--event-batch') a.eventBatch = num();
     else if (k === '--event-connections') a.eventConnections = num();
     else if (k === '--workers') a.workers = num();
+    else if (k === '--pixie-only') a.pixieOnly = true;
     else if (k === '--data') {
       a.data = v;
       i++;
@@ -112,9 +115,9 @@ function mainJs(): string {
   throw new Error('dist/src/cli/main.js not found: run npm run build first');
 }
 
-async function startServer(dir: string, cache: number, workers: number): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startServer(dir: string, cache: number, workers: number, pixieOnly: boolean): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = fork(mainJs(), ['serve', '--port', '0', '--data-dir', dir, '--log-level', 'warn', '--workers', String(workers)], {
-    env: { ...process.env, BOARDWALK_CACHE_SIZE: String(cache), BOARDWALK_REBUILD_INTERVAL_MS: '0' },
+    env: { ...process.env, BOARDWALK_CACHE_SIZE: String(cache), BOARDWALK_REBUILD_INTERVAL_MS: '0', ...(pixieOnly ? { BOARDWALK_PIPELINES: 'off' } : {}) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const url = await new Promise<string>((res, rej) => {
@@ -153,9 +156,9 @@ export async function runLoad(
     const t0 = performance.now();
     const data = await prepare(dir, args.data);
     log(`citeulike-a loaded: ${data.pins.length} pins with saves, ${data.users.length} users, ${data.edges} saves (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-    const srv = await startServer(dir, args.cache, args.workers);
+    const srv = await startServer(dir, args.cache, args.workers, args.pixieOnly);
     stop = srv.stop;
-    log(`server ${srv.url}; ${args.workers} worker(s); cache ${args.cache} lists; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    log(`server ${srv.url}; ${args.pixieOnly ? 'Pixie-only surfaces' : 'full pipelines'}; ${args.workers} worker(s); cache ${args.cache} lists; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     let seed = 12345;
     const rnd = (n: number): number => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
