@@ -23,10 +23,16 @@ import type { CategoricalColumn, GraphMetadata, NodeMetadata } from './metadata.
  *
  * Numeric sections are raw typed-array bytes, so loading makes views over the file buffer (no
  * copy). A string table is: u32 count, count × u32 UTF-8 byte lengths, then the bytes.
+ *
+ * Version 2 (written only when needed) adds `pin.perm` / `board.perm`: a renumbered numeric id
+ * map (graph/reorder.ts) as u32 external id per dense id, instead of a string table. Files
+ * without those sections are still written as version 1; both versions are read.
  */
 
 export const SNAPSHOT_MAGIC = Buffer.from('BWGRAPH\0', 'latin1');
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
+/** Oldest version this build reads. */
+const MIN_VERSION = 1;
 const HEADER_BYTES = 32;
 const ENTRY_BYTES = 48;
 const NAME_BYTES = 24;
@@ -58,8 +64,8 @@ export interface SnapshotInfo {
   numPins: number;
   numBoards: number;
   numEdges: number;
-  pinIds: 'identity' | 'table';
-  boardIds: 'identity' | 'table';
+  pinIds: 'identity' | 'table' | 'perm';
+  boardIds: 'identity' | 'table' | 'perm';
 }
 
 export interface SnapshotHeader {
@@ -119,16 +125,20 @@ function planSnapshot(graph: PinBoardGraph): Plan {
     numPins: graph.numPins,
     numBoards: graph.numBoards,
     numEdges: graph.numEdges,
-    pinIds: graph.pins.isIdentity ? 'identity' : 'table',
-    boardIds: graph.boards.isIdentity ? 'identity' : 'table',
+    pinIds: idKind(graph.pins),
+    boardIds: idKind(graph.boards),
   };
+  const version = info.pinIds === 'perm' || info.boardIds === 'perm' ? 2 : 1;
   add('info', ElemType.Json, [Buffer.from(JSON.stringify(info), 'utf8')]);
   add('pin.offsets', ElemType.U32, [bytesOf(graph.pinOffsets)]);
   add('pin.adj', ElemType.U32, [bytesOf(graph.pinAdj)]);
   add('board.offsets', ElemType.U32, [bytesOf(graph.boardOffsets)]);
   add('board.adj', ElemType.U32, [bytesOf(graph.boardAdj)]);
-  if (!graph.pins.isIdentity) add('pin.ids', ElemType.StrTab, stringTable(graph.pins.toArray()));
-  if (!graph.boards.isIdentity) add('board.ids', ElemType.StrTab, stringTable(graph.boards.toArray()));
+  for (const [side, map] of [['pin', graph.pins], ['board', graph.boards]] as const) {
+    const perm = map.permutation;
+    if (perm) add(`${side}.perm`, ElemType.U32, [bytesOf(perm)]);
+    else if (!map.isIdentity) add(`${side}.ids`, ElemType.StrTab, stringTable(map.toArray()));
+  }
   const sides: [string, NodeMetadata, number][] = [
     ['pin', graph.meta.pins, graph.numPins],
     ['board', graph.meta.boards, graph.numBoards],
@@ -158,7 +168,7 @@ function planSnapshot(graph: PinBoardGraph): Plan {
 
   const head = Buffer.alloc(align8(HEADER_BYTES + ENTRY_BYTES * list.length));
   SNAPSHOT_MAGIC.copy(head, 0);
-  head.writeUInt32LE(SNAPSHOT_VERSION, 8);
+  head.writeUInt32LE(version, 8);
   head.writeUInt32LE(sections.length, 12);
   head.writeBigUInt64LE(BigInt(fileBytes), 16);
   sections.forEach((s, i) => {
@@ -169,6 +179,10 @@ function planSnapshot(graph: PinBoardGraph): Plan {
     head.writeBigUInt64LE(BigInt(s.byteLength), e + 40);
   });
   return { head, sections, fileBytes };
+}
+
+function idKind(m: IdMap): SnapshotInfo['pinIds'] {
+  return m.permutation ? 'perm' : m.isIdentity ? 'identity' : 'table';
 }
 
 function align8(n: number): number {
@@ -269,7 +283,7 @@ export function readSnapshotHeader(buf: Uint8Array, verify = true): SnapshotHead
   if (b.length < 8 || !b.subarray(0, 8).equals(SNAPSHOT_MAGIC)) fail('wrong magic bytes: not a boardwalk graph snapshot');
   if (b.length < HEADER_BYTES) fail(`truncated: ${b.length} bytes, shorter than the ${HEADER_BYTES}-byte header`);
   const version = b.readUInt32LE(8);
-  if (version !== SNAPSHOT_VERSION) fail(`unsupported format version ${version} (this build reads version ${SNAPSHOT_VERSION})`);
+  if (version < MIN_VERSION || version > SNAPSHOT_VERSION) fail(`unsupported format version ${version} (this build reads versions ${MIN_VERSION} to ${SNAPSHOT_VERSION})`);
   const count = b.readUInt32LE(12);
   const fileBytes = Number(b.readBigUInt64LE(16));
   if (b.length < fileBytes) fail(`truncated: file has ${b.length} bytes, header says ${fileBytes}`);
@@ -352,6 +366,16 @@ export function deserializeGraph(buf: Buffer | Uint8Array, opts: LoadOptions = {
 
   const strings = (s: SectionInfo): string[] => decodeStringTable(bytes, s);
   const idMap = (side: 'pin' | 'board', n: number): IdMap => {
+    const ps = optional(`${side}.perm`, ElemType.U32);
+    if (ps) {
+      const perm = new Uint32Array(bytes.buffer, bytes.byteOffset + ps.offset, ps.byteLength / 4);
+      if (perm.length !== n) fail(`section ${side}.perm has ${perm.length} ids, expected ${n}`);
+      try {
+        return IdMap.permuted(perm);
+      } catch (e) {
+        fail(`section ${side}.perm: ${(e as Error).message}`);
+      }
+    }
     const s = optional(`${side}.ids`, ElemType.StrTab);
     if (!s) return IdMap.identity(n);
     const ids = strings(s);

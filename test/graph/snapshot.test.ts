@@ -122,9 +122,9 @@ describe('snapshot', () => {
     expect(() => deserializeGraph(Buffer.from('PK\x03\x04 not a graph at all, nope'))).toThrow('snapshot: wrong magic bytes');
     expect(() => deserializeGraph(Buffer.alloc(0))).toThrow('snapshot: wrong magic bytes');
 
-    const v2 = Buffer.from(buf);
-    v2.writeUInt32LE(2, 8);
-    expect(() => deserializeGraph(v2)).toThrow('snapshot: unsupported format version 2 (this build reads version 1)');
+    const v3 = Buffer.from(buf);
+    v3.writeUInt32LE(3, 8);
+    expect(() => deserializeGraph(v3)).toThrow('snapshot: unsupported format version 3 (this build reads versions 1 to 2)');
 
     const flipped = Buffer.from(buf);
     flipped[flipped.length - 3]! ^= 0x40;
