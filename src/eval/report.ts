@@ -64,6 +64,9 @@ const f4 = (x: number): string => x.toFixed(4).replace(/^0\./, '.');
 
 /** The results as a fixed-width text table (published figure beside ours), then the sections. */
 export function formatTable(report: EvalReport): string {
+  const sections = formatSections(report.sections);
+  // sections only (--methods ''): no empty method table
+  if (report.rows.length === 0) return sections || `no methods and no sections; total ${report.totalSeconds.toFixed(1)}s\n`;
   const k = report.k;
   const beyond = report.rows.some((r) => r.beyond !== null);
   const head = ['dataset', 'method', 'seen negs', `HR@${k}`, `NDCG@${k}`, 'published (HR / NDCG)'];
@@ -101,7 +104,6 @@ export function formatTable(report: EvalReport): string {
   );
   for (const n of report.notes) out.push(n);
   let text = out.join('\n') + '\n';
-  const sections = formatSections(report.sections);
   if (sections) text += '\n' + sections;
   return text;
 }

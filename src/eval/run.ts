@@ -145,6 +145,7 @@ export async function runEval(options: RunEvalOptions = {}): Promise<EvalReport>
 /** Footnotes: the seen-negatives rule per set, what a protocol row means, the beyond-accuracy columns. */
 function notesFor(infos: EvalDatasetInfo[], rows: EvalRow[], beyondUsers: number, k: number): string[] {
   const notes: string[] = [];
+  if (rows.length === 0) return notes;
   const rules = infos.map((d) => `${d.name}: ${d.seenRule === 'excluded' ? 'ranked last (score -inf)' : 'scored like any other item'} (${d.seenRuleSource})`);
   notes.push(`Seen negatives (listed negatives that are the user's own training items) - ${rules.join('; ')}.`);
   for (const r of rows) {

@@ -126,6 +126,8 @@ describe('eval sections', () => {
     // sections alone (no methods) are allowed
     const only = await runEval({ dataDir: dir, datasets: ['tiny'], methods: [], sections: ['ranker'], sectionOptions: { ranker: { requests: 300, clients: ['related'] } } });
     expect(only.rows).toEqual([]);
+    expect(only.notes).toEqual([]);
+    expect(formatTable(only)).toMatch(/^Learned ranker vs visit-count order/);
   });
 
   it('rejects unknown sections before any work; --all selects every section', async () => {
