@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
 import type { PinBoardGraph } from '../src/graph/graph.js';
+import { reorderGraph, type ReorderKind } from '../src/graph/reorder.js';
 import { PixieWalker, type PixieOptions } from '../src/walk/pixie.js';
 import { WalkPool } from '../src/walk/pool.js';
 import { sampleQueryPins } from './graph-gen.js';
 import { SequentialWalk } from './reference-walk.js';
-import { cpuMs, quantile, type BenchSection } from './section.js';
+import { cpuMs, loadAverage, quantile, type BenchSection } from './section.js';
 
 /** Early-stopping Related-Pins-sized query: 100k steps, np = 2000, nv = 4. */
 export const QUERY_OPTIONS: Partial<PixieOptions> = { steps: 100_000, np: 2000, nv: 4, alpha: 0.5, topK: 100 };
@@ -15,10 +16,18 @@ export interface StepRate {
   cpuSeconds: number;
 }
 
+/** Query pins sampled on `base` (default g), renumbered with pinPerm (old -> new) when g is a reordered copy. */
+function queryPins(g: PinBoardGraph, count: number, seed: number, base?: { graph: PinBoardGraph; pinPerm: Uint32Array }): Uint32Array {
+  if (!base) return sampleQueryPins(g, count, seed);
+  const pins = sampleQueryPins(base.graph, count, seed);
+  for (let i = 0; i < pins.length; i++) pins[i] = base.pinPerm[pins[i]!]!;
+  return pins;
+}
+
 /** Raw walking speed on one core: long queries without early stopping from sampled pins. */
-export function measureSteps(g: PinBoardGraph, queries: number, stepsEach: number, seed = 1): StepRate {
+export function measureSteps(g: PinBoardGraph, queries: number, stepsEach: number, seed = 1, base?: { graph: PinBoardGraph; pinPerm: Uint32Array }): StepRate {
   const w = new PixieWalker(g);
-  const pins = sampleQueryPins(g, queries + 1, seed);
+  const pins = queryPins(g, queries + 1, seed, base);
   w.query([pins[queries]!], undefined, { steps: stepsEach, np: 0, seed }); // warm-up
   let steps = 0;
   const c = cpuMs();
@@ -52,9 +61,9 @@ export interface LatencyReport {
 }
 
 /** Serial early-stopping queries on one core, with per-query latency. */
-export function measureQueries(g: PinBoardGraph, queries: number, seed = 2): LatencyReport {
+export function measureQueries(g: PinBoardGraph, queries: number, seed = 2, base?: { graph: PinBoardGraph; pinPerm: Uint32Array }): LatencyReport {
   const w = new PixieWalker(g);
-  const pins = sampleQueryPins(g, queries, seed);
+  const pins = queryPins(g, queries, seed, base);
   for (let i = 0; i < Math.min(20, queries); i++) w.query([pins[i]!], undefined, { ...QUERY_OPTIONS, seed: i }); // warm-up
   const lat = new Float64Array(queries);
   const cpuLat = new Float64Array(queries);
@@ -140,5 +149,52 @@ export const walkSection: BenchSection = {
     const p = await measurePool(g, nq, threads);
     ctx.record('query.perSecondPool', nq / p.wallSeconds, 'q/s');
     ctx.log(`  WalkPool, ${threads} threads: ${(nq / p.wallSeconds).toFixed(1)} q/s (results equal to single thread: ${p.equal})`);
+
+    compareReordered(ctx, g, 'degree', nSteps, stepsEach, nq);
   },
 };
+
+/**
+ * The same walks and queries (same query pins by external id, same seeds) on the graph as built
+ * and renumbered by `order`, alternating A B A B so machine load hits both alike.
+ */
+export function compareReordered(
+  ctx: Parameters<BenchSection['run']>[0],
+  g: PinBoardGraph,
+  order: ReorderKind,
+  nSteps: number,
+  stepsEach: number,
+  nq: number,
+): void {
+  const t = performance.now();
+  const c = cpuMs();
+  const r = reorderGraph(g, { order });
+  const reorderSeconds = (performance.now() - t) / 1000;
+  ctx.record(`reorder.${order}.seconds`, reorderSeconds, 's');
+  ctx.log(`locality: graph renumbered by ${order} in ${reorderSeconds.toFixed(2)} s wall, ${((cpuMs() - c) / 1000).toFixed(2)} s CPU; ${nSteps} × ${stepsEach} steps and ${nq} queries per round, rounds alternate, load average ${loadAverage()}`);
+  const base = { graph: g, pinPerm: r.pinPerm };
+  const sum = { a: { steps: 0, cpu: 0, q: 0, qcpu: 0 }, b: { steps: 0, cpu: 0, q: 0, qcpu: 0 } };
+  for (let round = 1; round <= 2; round++) {
+    for (const which of ['a', 'b'] as const) {
+      const gg = which === 'a' ? g : r.graph;
+      const from = which === 'a' ? undefined : base;
+      const s = measureSteps(gg, nSteps, stepsEach, 1, from);
+      const q = measureQueries(gg, nq, 2, from);
+      sum[which].steps += s.steps;
+      sum[which].cpu += s.cpuSeconds;
+      sum[which].q += nq;
+      sum[which].qcpu += q.cpuSeconds;
+      ctx.log(
+        `  round ${round} ${which === 'a' ? 'as built ' : `${order.padEnd(9)}`}: ${(s.steps / s.cpuSeconds / 1e6).toFixed(2)} M steps per CPU-second; ` +
+          `queries p50 ${q.p50Ms.toFixed(2)} ms, p99 ${q.p99Ms.toFixed(2)} ms wall, CPU p50 ${q.cpuP50Ms.toFixed(2)} ms, p99 ${q.cpuP99Ms.toFixed(2)} ms, mean ${Math.round(q.meanSteps)} steps`,
+      );
+    }
+  }
+  const rate = (x: { steps: number; cpu: number }): number => x.steps / x.cpu;
+  ctx.record('reorder.before.stepsPerCpuSecond', rate(sum.a), 'steps/s');
+  ctx.record('reorder.after.stepsPerCpuSecond', rate(sum.b), 'steps/s');
+  ctx.record('reorder.before.queryCpuMean', (sum.a.qcpu / sum.a.q) * 1000, 'ms');
+  ctx.record('reorder.after.queryCpuMean', (sum.b.qcpu / sum.b.q) * 1000, 'ms');
+  ctx.log(`  before (as built): ${(rate(sum.a) / 1e6).toFixed(2)} M steps per CPU-second, ${((sum.a.qcpu / sum.a.q) * 1000).toFixed(2)} ms CPU per query`);
+  ctx.log(`  after (${order}):   ${(rate(sum.b) / 1e6).toFixed(2)} M steps per CPU-second, ${((sum.b.qcpu / sum.b.q) * 1000).toFixed(2)} ms CPU per query (x${(rate(sum.b) / rate(sum.a)).toFixed(2)} steps/s); load average ${loadAverage()}`);
+}
