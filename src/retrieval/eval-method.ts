@@ -27,7 +27,7 @@ export const TWO_TOWER_DEFAULTS: Params = {
 /** Per-data-set settings from the (small) sweep in docs/retrieval.md. */
 export const TWO_TOWER_TUNED: Record<string, Params> = {
   'citeulike-a': { dim: 128, epochs: 5 },
-  lastfm: {},
+  lastfm: { epochs: 4, dropout: 0.5 },
 };
 
 export class TwoTowerEvalMethod extends ParamMethod {
