@@ -78,7 +78,7 @@ export function register(program: Command): void {
     .action(async (o: EvalCliOptions) => {
       if (o.list) {
         for (const name of methodNames())
-          process.stdout.write(`${name.padEnd(17)} ${methodEntry(name).description}${DEFAULT_METHODS.includes(name) ? ' [default]' : SLOW_METHODS.includes(name) ? ' [slow, opt-in]' : ''}\n`);
+          process.stdout.write(`${name.padEnd(17)} ${methodEntry(name).description}${DEFAULT_METHODS.includes(name) ? ' [default]' : SLOW_METHODS.includes(name) ? ' [opt-in]' : ''}\n`);
         process.stdout.write(`sections: ${SECTION_NAMES.map((n) => `--${n}`).join(' ')} --all\n`);
         return;
       }
