@@ -26,7 +26,7 @@ export const TWO_TOWER_DEFAULTS: Params = {
 
 /** Per-data-set settings from the (small) sweep in docs/retrieval.md. */
 export const TWO_TOWER_TUNED: Record<string, Params> = {
-  'citeulike-a': { dim: 128, epochs: 5 },
+  'citeulike-a': { dim: 256, epochs: 4 },
   lastfm: { epochs: 4, dropout: 0.5 },
 };
 
