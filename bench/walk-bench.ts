@@ -156,7 +156,8 @@ export const walkSection: BenchSection = {
 
 /**
  * The same walks and queries (same query pins by external id, same seeds) on the graph as built
- * and renumbered by `order`, alternating A B A B so machine load hits both alike.
+ * (A) and renumbered by `order` (B). A and B alternate query by query, so the machine's load
+ * hits both alike; the paired per-query CPU ratios B/A give the median speed-up.
  */
 export function compareReordered(
   ctx: Parameters<BenchSection['run']>[0],
@@ -171,30 +172,79 @@ export function compareReordered(
   const r = reorderGraph(g, { order });
   const reorderSeconds = (performance.now() - t) / 1000;
   ctx.record(`reorder.${order}.seconds`, reorderSeconds, 's');
-  ctx.log(`locality: graph renumbered by ${order} in ${reorderSeconds.toFixed(2)} s wall, ${((cpuMs() - c) / 1000).toFixed(2)} s CPU; ${nSteps} × ${stepsEach} steps and ${nq} queries per round, rounds alternate, load average ${loadAverage()}`);
-  const base = { graph: g, pinPerm: r.pinPerm };
-  const sum = { a: { steps: 0, cpu: 0, q: 0, qcpu: 0 }, b: { steps: 0, cpu: 0, q: 0, qcpu: 0 } };
-  for (let round = 1; round <= 2; round++) {
-    for (const which of ['a', 'b'] as const) {
-      const gg = which === 'a' ? g : r.graph;
-      const from = which === 'a' ? undefined : base;
-      const s = measureSteps(gg, nSteps, stepsEach, 1, from);
-      const q = measureQueries(gg, nq, 2, from);
-      sum[which].steps += s.steps;
-      sum[which].cpu += s.cpuSeconds;
-      sum[which].q += nq;
-      sum[which].qcpu += q.cpuSeconds;
-      ctx.log(
-        `  round ${round} ${which === 'a' ? 'as built ' : `${order.padEnd(9)}`}: ${(s.steps / s.cpuSeconds / 1e6).toFixed(2)} M steps per CPU-second; ` +
-          `queries p50 ${q.p50Ms.toFixed(2)} ms, p99 ${q.p99Ms.toFixed(2)} ms wall, CPU p50 ${q.cpuP50Ms.toFixed(2)} ms, p99 ${q.cpuP99Ms.toFixed(2)} ms, mean ${Math.round(q.meanSteps)} steps`,
-      );
-    }
+  ctx.log(
+    `locality: graph renumbered by ${order} in ${reorderSeconds.toFixed(2)} s wall, ${((cpuMs() - c) / 1000).toFixed(2)} s CPU; ` +
+      `A = as built, B = ${order}; load average ${loadAverage()}`,
+  );
+  const wa = new PixieWalker(g);
+  const wb = new PixieWalker(r.graph);
+  const run = (w: PixieWalker, pin: number, opts: Partial<PixieOptions>): { steps: number; cpu: number; wall: number } => {
+    const t0 = performance.now();
+    const c0 = cpuMs();
+    const steps = w.query([pin], undefined, opts).steps;
+    return { steps, cpu: cpuMs() - c0, wall: performance.now() - t0 };
+  };
+  const median = (xs: number[]): number => quantile(Float64Array.from(xs).sort(), 0.5);
+
+  // raw steps, no early stopping
+  const sp = sampleQueryPins(g, nSteps + 1, 1);
+  run(wa, sp[nSteps]!, { steps: stepsEach, np: 0, seed: 1 });
+  run(wb, r.pinPerm[sp[nSteps]!]!, { steps: stepsEach, np: 0, seed: 1 });
+  const tot = { a: { steps: 0, cpu: 0 }, b: { steps: 0, cpu: 0 } };
+  const ratios: number[] = [];
+  for (let i = 0; i < nSteps; i++) {
+    const opts = { steps: stepsEach, np: 0, seed: i };
+    const a = run(wa, sp[i]!, opts);
+    const b = run(wb, r.pinPerm[sp[i]!]!, opts);
+    tot.a.steps += a.steps;
+    tot.a.cpu += a.cpu;
+    tot.b.steps += b.steps;
+    tot.b.cpu += b.cpu;
+    ratios.push(a.cpu / b.cpu);
   }
-  const rate = (x: { steps: number; cpu: number }): number => x.steps / x.cpu;
-  ctx.record('reorder.before.stepsPerCpuSecond', rate(sum.a), 'steps/s');
-  ctx.record('reorder.after.stepsPerCpuSecond', rate(sum.b), 'steps/s');
-  ctx.record('reorder.before.queryCpuMean', (sum.a.qcpu / sum.a.q) * 1000, 'ms');
-  ctx.record('reorder.after.queryCpuMean', (sum.b.qcpu / sum.b.q) * 1000, 'ms');
-  ctx.log(`  before (as built): ${(rate(sum.a) / 1e6).toFixed(2)} M steps per CPU-second, ${((sum.a.qcpu / sum.a.q) * 1000).toFixed(2)} ms CPU per query`);
-  ctx.log(`  after (${order}):   ${(rate(sum.b) / 1e6).toFixed(2)} M steps per CPU-second, ${((sum.b.qcpu / sum.b.q) * 1000).toFixed(2)} ms CPU per query (x${(rate(sum.b) / rate(sum.a)).toFixed(2)} steps/s); load average ${loadAverage()}`);
+  const rateA = tot.a.steps / (tot.a.cpu / 1000);
+  const rateB = tot.b.steps / (tot.b.cpu / 1000);
+  ctx.record('reorder.before.stepsPerCpuSecond', rateA, 'steps/s');
+  ctx.record('reorder.after.stepsPerCpuSecond', rateB, 'steps/s');
+  ctx.log(`  walk, ${nSteps} × ${stepsEach} steps, no early stopping, alternating A/B per query:`);
+  ctx.log(`    before (as built): ${(rateA / 1e6).toFixed(2)} M steps per CPU-second`);
+  ctx.log(`    after (${order}):${' '.repeat(Math.max(1, 10 - order.length))}${(rateB / 1e6).toFixed(2)} M steps per CPU-second (x${(rateB / rateA).toFixed(2)} overall, median paired x${median(ratios).toFixed(2)})`);
+
+  // 100k-step early-stopping queries
+  const qp = sampleQueryPins(g, nq, 2);
+  for (let i = 0; i < Math.min(20, nq); i++) {
+    run(wa, qp[i]!, { ...QUERY_OPTIONS, seed: i });
+    run(wb, r.pinPerm[qp[i]!]!, { ...QUERY_OPTIONS, seed: i });
+  }
+  const cpuA = new Float64Array(nq);
+  const cpuB = new Float64Array(nq);
+  const wallA = new Float64Array(nq);
+  const wallB = new Float64Array(nq);
+  const qRatios: number[] = [];
+  let stepsA = 0;
+  let stepsB = 0;
+  for (let i = 0; i < nq; i++) {
+    const opts = { ...QUERY_OPTIONS, seed: i };
+    const a = run(wa, qp[i]!, opts);
+    const b = run(wb, r.pinPerm[qp[i]!]!, opts);
+    cpuA[i] = a.cpu;
+    cpuB[i] = b.cpu;
+    wallA[i] = a.wall;
+    wallB[i] = b.wall;
+    stepsA += a.steps;
+    stepsB += b.steps;
+    if (a.cpu > 0 && b.cpu > 0) qRatios.push(a.cpu / b.cpu);
+  }
+  const sum = (x: Float64Array): number => x.reduce((s, v) => s + v, 0);
+  const meanA = sum(cpuA) / nq;
+  const meanB = sum(cpuB) / nq;
+  for (const x of [cpuA, cpuB, wallA, wallB]) x.sort();
+  ctx.record('reorder.before.queryCpuMean', meanA, 'ms');
+  ctx.record('reorder.after.queryCpuMean', meanB, 'ms');
+  ctx.log(`  ${nq} queries (100k steps, np 2000, nv 4, top 100), alternating A/B per query:`);
+  const line = (x: Float64Array, y: Float64Array, mean: number, steps: number): string =>
+    `CPU mean ${mean.toFixed(2)} ms, p50 ${quantile(x, 0.5).toFixed(2)} ms, p99 ${quantile(x, 0.99).toFixed(2)} ms; wall p50 ${quantile(y, 0.5).toFixed(2)} ms, p99 ${quantile(y, 0.99).toFixed(2)} ms; mean ${Math.round(steps / nq)} steps`;
+  ctx.log(`    before (as built): ${line(cpuA, wallA, meanA, stepsA)}`);
+  ctx.log(`    after (${order}):${' '.repeat(Math.max(1, 10 - order.length))}${line(cpuB, wallB, meanB, stepsB)}`);
+  ctx.log(`    CPU per query x${(meanA / meanB).toFixed(2)} faster overall, median paired x${median(qRatios).toFixed(2)}; load average ${loadAverage()}`);
 }
