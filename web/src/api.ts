@@ -43,6 +43,8 @@ export interface ClustersAnswer {
 export interface EvalRow {
   dataset: string;
   method: string;
+  /** display name when it differs from the method (e.g. a protocol variant row) */
+  label?: string;
   hr: number;
   ndcg: number;
   users: number;

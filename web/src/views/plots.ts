@@ -92,7 +92,7 @@ function drawEval(box: HTMLElement, e: EvalAnswer): void {
     const pub = e.published[ds] ?? [];
     for (const metric of ['hr', 'ndcg'] as const) {
       const bars: Bar[] = [
-        ...ours.map((r) => ({ label: r.method, value: r[metric], kind: 'ours', title: `boardwalk ${r.method} on ${ds}: ${r[metric].toFixed(4)} (${r.users} users)` })),
+        ...ours.map((r) => ({ label: r.label ?? r.method, value: r[metric], kind: 'ours', title: `boardwalk ${r.label ?? r.method} on ${ds}: ${r[metric].toFixed(4)} (${r.users} users)` })),
         ...pub.map((p) => ({ label: p.method, value: p[metric], kind: 'published', title: `${p.method}, ${p.source}: ${p[metric].toFixed(4)}` })),
       ].sort((a, b) => b.value - a.value);
       panels.push(barChart(`${ds} — ${metric === 'hr' ? 'HR' : 'NDCG'}@${k}`, bars, { max: 1, digits: 4 }));
