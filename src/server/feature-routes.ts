@@ -90,7 +90,7 @@ export function installFeatures(app: FastifyInstance, ctx: FeatureContext): Requ
 }
 
 const id = z.string().min(1).max(256);
-const SessionBody = z.strictObject({
+export const SessionBody = z.strictObject({
   pins: z.array(id).min(1).max(100),
   weights: z.array(z.number().finite().positive()).max(100).optional(),
   limit: z.number().int().min(1).max(100).optional(),

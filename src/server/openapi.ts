@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import * as S from './schemas.js';
+import { SessionBody } from './feature-routes.js';
+import { BULK_KINDS } from '../bulk/index.js';
 
 const js = (s: z.ZodType): unknown => {
   const o = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
@@ -70,6 +72,33 @@ export function openApiDocument(maxEventBatch: number): unknown {
       '/v1/pins/{id}/related': recPath('Related pins', 'pin id'),
       '/v1/users/{id}/homefeed': recPath('Home feed from the user’s recent engaged and saved pins', 'user id'),
       '/v1/boards/{id}/related': recPath('Related boards (by board visit counts of walks from the board’s pins)', 'board id'),
+      '/v1/session/recommend': {
+        post: {
+          summary: 'Guests: related pins from an anonymous list of recent pins (unknown pins are skipped and listed)',
+          requestBody: { required: true, ...json(js(SessionBody)) },
+          responses: {
+            '200': { description: 'a page of results', ...json({ $ref: '#/components/schemas/Recommendations' }) },
+            '400': err('a bad field (named)'),
+            '404': err('none of the pins is known'),
+          },
+        },
+      },
+      '/v1/bulk/{kind}': {
+        post: {
+          summary: 'Streamed bulk import of JSONL (gzip accepted): idempotent, admin key',
+          parameters: [{ name: 'kind', in: 'path', required: true, schema: { enum: [...BULK_KINDS] } }],
+          requestBody: { required: true, content: { 'application/x-ndjson': { schema: { type: 'string' } } } },
+          responses: { '200': { description: 'rows imported' }, '400': err('a bad line (file:line and field named)') },
+        },
+        get: {
+          summary: 'Streamed JSONL export (gzip=true compresses)',
+          parameters: [
+            { name: 'kind', in: 'path', required: true, schema: { enum: [...BULK_KINDS] } },
+            { name: 'gzip', in: 'query', required: false, schema: { type: 'boolean' } },
+          ],
+          responses: { '200': { description: 'JSONL stream', content: { 'application/x-ndjson': { schema: { type: 'string' } } } } },
+        },
+      },
       '/v1/admin/rebuild': { post: { summary: 'Rebuild the graph from storage and swap it in', responses: { '200': { description: 'swapped' } } } },
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
       '/readyz': { get: { summary: 'Readiness (storage reachable, graph loaded)', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
