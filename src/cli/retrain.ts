@@ -3,6 +3,12 @@ import { loadDataset } from '../eval/datasets.js';
 import { resolveRetrainConfig, runRetrain, runScheduled, type RetrainConfig } from '../jobs/retrain.js';
 import { EvalDatasetSource, JsonlEngagementSource, type EngagementSource } from '../retrieval/engagements.js';
 import { ModelStore } from '../retrieval/model-store.js';
+import { openStorage } from '../storage/open.js';
+import type { Storage } from '../storage/types.js';
+import { loadConfig } from '../server/config.js';
+import { loadPipelineConfig } from '../serving/full-surfaces.js';
+import { storageEngagementSource } from '../jobs/storage-sources.js';
+import { isAbsolute, join } from 'node:path';
 
 interface RetrainFlags {
   store?: string;
@@ -22,6 +28,15 @@ interface RetrainFlags {
   list?: boolean;
   rollback?: string;
   json?: boolean;
+  fromStorage?: boolean;
+  serverConfig?: string;
+  since?: string;
+}
+
+/** Where serving looks for the two-tower model: <dataDir>/<pipelines files.twoTower>. */
+export function servingTwoTowerStore(dataDir: string): string {
+  const p = loadPipelineConfig(dataDir).files.twoTower;
+  return isAbsolute(p) ? p : join(dataDir, p);
 }
 
 function int(v: string | undefined, name: string): number | undefined {
@@ -59,7 +74,26 @@ export function register(program: Command): void {
     .option('--list', 'list stored versions and exit')
     .option('--rollback <version>', 'make a kept version current and exit')
     .option('--json', 'print the report as JSON')
+    .option('--from-storage', 'train on the engagement events in storage (the serve config selects it); --store defaults to where serving looks')
+    .option('--server-config <file>', 'with --from-storage: the serve config file (same loader as `serve`; env BOARDWALK_* apply)')
+    .option('--since <ms>', 'with --from-storage: only events at or after this epoch ms')
     .action(async (f: RetrainFlags) => {
+      let storage: Storage | null = null;
+      if (f.fromStorage) {
+        if (f.events || f.dataset) throw new Error('retrain: --from-storage cannot be combined with --events or --dataset');
+        const sc = loadConfig(f.serverConfig ? { file: f.serverConfig } : {});
+        if (!f.store) f.store = servingTwoTowerStore(sc.storage.dataDir);
+        if (!f.list && !f.rollback) storage = await openStorage(sc.storage);
+      } else if (f.serverConfig || f.since) throw new Error('retrain: --server-config and --since need --from-storage');
+      try {
+        await action(f, storage);
+      } finally {
+        await storage?.close();
+      }
+    });
+}
+
+async function action(f: RetrainFlags, storage: Storage | null): Promise<void> {
       const train: RetrainConfig['train'] = {};
       const e = int(f.epochs, 'epochs');
       if (e !== undefined) train.epochs = e;
@@ -95,8 +129,14 @@ export function register(program: Command): void {
         process.stdout.write(`current version is now ${f.rollback}\n`);
         return;
       }
-      if (!!f.events === !!f.dataset) throw new Error('retrain: give exactly one of --events FILE or --dataset NAME');
-      const makeSource = (): EngagementSource => (f.events ? new JsonlEngagementSource(f.events) : new EvalDatasetSource(loadDataset(f.dataset!, f.data)));
+      const since = int(f.since, 'since');
+      if (!storage && !!f.events === !!f.dataset) throw new Error('retrain: give exactly one of --events FILE, --dataset NAME or --from-storage');
+      const makeSource = (): EngagementSource =>
+        storage
+          ? storageEngagementSource(storage, since !== undefined ? { since } : {})
+          : f.events
+            ? new JsonlEngagementSource(f.events)
+            : new EvalDatasetSource(loadDataset(f.dataset!, f.data));
       const log = (m: string): void => void process.stderr.write(m + '\n');
       const print = (r: unknown): void => void process.stdout.write((f.json ? JSON.stringify(r) : JSON.stringify(r, null, 2)) + '\n');
       if (config.scheduleMinutes > 0) {
@@ -110,5 +150,4 @@ export function register(program: Command): void {
         return;
       }
       print(await runRetrain(makeSource(), config, log));
-    });
 }

@@ -15,6 +15,12 @@ import {
 import { ModelRegistry } from '../ranking/registry.js';
 import { simulateEngagement } from '../ranking/simulator.js';
 import { trainRanker, type TrainRankerReport } from '../ranking/train-job.js';
+import { buildGraphFromStorage } from '../jobs/graph-rebuild.js';
+import { readRankingEvents } from '../jobs/storage-sources.js';
+import { loadPipelineConfig } from '../serving/full-surfaces.js';
+import { loadConfig } from '../server/config.js';
+import { openStorage } from '../storage/open.js';
+import { isAbsolute } from 'node:path';
 
 /** `boardwalk train-ranker --client X`: build the data set, train, evaluate, promote if better. */
 
@@ -37,6 +43,12 @@ export interface TrainRankerCliOptions {
   force?: boolean;
   minImprovement?: number;
   json?: boolean;
+  /** read engagement events from storage (serve config) instead of --events */
+  fromStorage?: boolean;
+  /** with fromStorage: the serve config file */
+  config?: string;
+  /** events already read (from storage); used instead of --events */
+  storedEvents?: EngagementEvent[];
 }
 
 type Log = (line: string) => void;
@@ -61,6 +73,12 @@ function loadData(o: TrainRankerCliOptions, log: Log): { records: CandidateLogRe
       log(`wrote ${cp} and ${ep}`);
     }
     return { records: sim.candidates, events: sim.events };
+  }
+  if (o.storedEvents) {
+    if (!o.log) throw new Error('train-ranker: no candidate log (--log)');
+    const records = readCandidateLog(o.log);
+    log(`read ${records.length} candidate records from ${o.log} and ${o.storedEvents.length} events from storage`);
+    return { records, events: o.storedEvents };
   }
   if (!o.log || !o.events) throw new Error('give --log <candidates.jsonl> and --events <events.jsonl>, or --simulate');
   const records = readCandidateLog(o.log);
@@ -142,7 +160,7 @@ export function register(program: Command): void {
     .command('train-ranker')
     .description('train the lightweight GBDT ranker for one client surface and promote it if it beats the current model')
     .requiredOption('--client <name>', 'client surface (homefeed, related, notifications, ...)')
-    .option('--registry <dir>', 'model registry directory', 'registry')
+    .option('--registry <dir>', 'model registry directory (default registry, or with --from-storage <dataDir>/registry)')
     .option('--log <file>', 'candidate log (JSONL, one CandidateLogRecord per line)')
     .option('--events <file>', 'engagement events (JSONL)')
     .option('--simulate', 'train on a generated engagement log instead of files')
@@ -175,7 +193,34 @@ export function register(program: Command): void {
     .option('--min-improvement <x>', 'promote only if ndcg@10 improves by more than this', num('--min-improvement'))
     .option('--force', 'promote even if not better than the current model')
     .option('--json', 'print the report as JSON')
-    .action((opts: TrainRankerCliOptions) => {
+    .option('--from-storage', 'engagement events from storage; --log defaults to <dataDir>/candidates.jsonl, --registry to <dataDir>/registry')
+    .option('--config <file>', 'with --from-storage: the serve config file (same loader as `serve`)')
+    .action(async (opts: TrainRankerCliOptions) => {
+      if (!opts.fromStorage) {
+        if (opts.config) throw new Error('train-ranker: --config needs --from-storage');
+        opts.registry ??= 'registry';
+        runTrainRanker(opts);
+        return;
+      }
+      if (opts.simulate || opts.events) throw new Error('train-ranker: --from-storage cannot be combined with --simulate or --events');
+      const sc = loadConfig(opts.config ? { file: opts.config } : {});
+      const dir = sc.storage.dataDir;
+      const files = loadPipelineConfig(dir);
+      const inData = (p: string): string => (isAbsolute(p) ? p : join(dir, p));
+      opts.log ??= inData(files.candidateLog.file);
+      opts.registry ??= inData(files.files.registry);
+      const storage = await openStorage(sc.storage);
+      try {
+        // Candidate-log pins are the serving graph's dense ids; the server builds that graph from storage the same way.
+        const { graph } = await buildGraphFromStorage(storage);
+        const { events, stats } = await readRankingEvents(storage, { pin: (id) => graph.pins.get(id) });
+        if (!opts.json) {
+          process.stdout.write(`storage: ${stats.read} events, ${stats.noRequest} without request id, ${stats.unknownPin} with pins not in the graph (left out)\n`);
+        }
+        opts.storedEvents = events;
+      } finally {
+        await storage.close();
+      }
       runTrainRanker(opts);
     });
 }
