@@ -94,60 +94,60 @@ export function register(program: Command): void {
 }
 
 async function action(f: RetrainFlags, storage: Storage | null): Promise<void> {
-      const train: RetrainConfig['train'] = {};
-      const e = int(f.epochs, 'epochs');
-      if (e !== undefined) train.epochs = e;
-      const b = int(f.batch, 'batch');
-      if (b !== undefined) train.batchSize = b;
-      const lr = num(f.lr, 'lr');
-      if (lr !== undefined) train.learningRate = lr;
-      const seed = int(f.seed, 'seed');
-      if (seed !== undefined) train.seed = seed;
-      const model: RetrainConfig['model'] = {};
-      const dim = int(f.dim, 'dim');
-      if (dim !== undefined) model.dim = dim;
-      const over: Partial<RetrainConfig> = { train, model };
-      if (f.store) over.store = f.store;
-      const keep = int(f.keep, 'keep');
-      if (keep !== undefined) over.keep = keep;
-      const every = num(f.every, 'every');
-      if (every !== undefined) over.scheduleMinutes = every;
-      if (f.force) over.force = true;
-      const config = resolveRetrainConfig(f.config, over);
-      const store = new ModelStore(config.store, config.keep);
+  const train: RetrainConfig['train'] = {};
+  const e = int(f.epochs, 'epochs');
+  if (e !== undefined) train.epochs = e;
+  const b = int(f.batch, 'batch');
+  if (b !== undefined) train.batchSize = b;
+  const lr = num(f.lr, 'lr');
+  if (lr !== undefined) train.learningRate = lr;
+  const seed = int(f.seed, 'seed');
+  if (seed !== undefined) train.seed = seed;
+  const model: RetrainConfig['model'] = {};
+  const dim = int(f.dim, 'dim');
+  if (dim !== undefined) model.dim = dim;
+  const over: Partial<RetrainConfig> = { train, model };
+  if (f.store) over.store = f.store;
+  const keep = int(f.keep, 'keep');
+  if (keep !== undefined) over.keep = keep;
+  const every = num(f.every, 'every');
+  if (every !== undefined) over.scheduleMinutes = every;
+  if (f.force) over.force = true;
+  const config = resolveRetrainConfig(f.config, over);
+  const store = new ModelStore(config.store, config.keep);
 
-      if (f.list) {
-        const cur = store.current();
-        for (const v of store.versions()) {
-          const m = store.manifest(v);
-          process.stdout.write(`${v === cur ? '*' : ' '} ${v}  ${m.name}  ${m.publishedAt}  ${JSON.stringify(m.metrics ?? {})}\n`);
-        }
-        return;
-      }
-      if (f.rollback) {
-        store.setCurrent(f.rollback);
-        process.stdout.write(`current version is now ${f.rollback}\n`);
-        return;
-      }
-      const since = int(f.since, 'since');
-      if (!storage && !!f.events === !!f.dataset) throw new Error('retrain: give exactly one of --events FILE, --dataset NAME or --from-storage');
-      const makeSource = (): EngagementSource =>
-        storage
-          ? storageEngagementSource(storage, since !== undefined ? { since } : {})
-          : f.events
-            ? new JsonlEngagementSource(f.events)
-            : new EvalDatasetSource(loadDataset(f.dataset!, f.data));
-      const log = (m: string): void => void process.stderr.write(m + '\n');
-      const print = (r: unknown): void => void process.stdout.write((f.json ? JSON.stringify(r) : JSON.stringify(r, null, 2)) + '\n');
-      if (config.scheduleMinutes > 0) {
-        const ac = new AbortController();
-        const stop = (): void => ac.abort();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        const runs = int(f.runs, 'runs');
-        const reports = await runScheduled(makeSource, config, { signal: ac.signal, log, ...(runs !== undefined ? { maxRuns: runs } : {}) });
-        for (const r of reports) print(r);
-        return;
-      }
-      print(await runRetrain(makeSource(), config, log));
+  if (f.list) {
+    const cur = store.current();
+    for (const v of store.versions()) {
+      const m = store.manifest(v);
+      process.stdout.write(`${v === cur ? '*' : ' '} ${v}  ${m.name}  ${m.publishedAt}  ${JSON.stringify(m.metrics ?? {})}\n`);
+    }
+    return;
+  }
+  if (f.rollback) {
+    store.setCurrent(f.rollback);
+    process.stdout.write(`current version is now ${f.rollback}\n`);
+    return;
+  }
+  const since = int(f.since, 'since');
+  if (!storage && !!f.events === !!f.dataset) throw new Error('retrain: give exactly one of --events FILE, --dataset NAME or --from-storage');
+  const makeSource = (): EngagementSource =>
+    storage
+      ? storageEngagementSource(storage, since !== undefined ? { since } : {})
+      : f.events
+        ? new JsonlEngagementSource(f.events)
+        : new EvalDatasetSource(loadDataset(f.dataset!, f.data));
+  const log = (m: string): void => void process.stderr.write(m + '\n');
+  const print = (r: unknown): void => void process.stdout.write((f.json ? JSON.stringify(r) : JSON.stringify(r, null, 2)) + '\n');
+  if (config.scheduleMinutes > 0) {
+    const ac = new AbortController();
+    const stop = (): void => ac.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const runs = int(f.runs, 'runs');
+    const reports = await runScheduled(makeSource, config, { signal: ac.signal, log, ...(runs !== undefined ? { maxRuns: runs } : {}) });
+    for (const r of reports) print(r);
+    return;
+  }
+  print(await runRetrain(makeSource(), config, log));
 }

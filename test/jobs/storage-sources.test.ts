@@ -6,6 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveRetrainConfig, runRetrain } from '../../src/jobs/retrain.js';
 import { readRankingEvents, storageEngagementSource, storageUserEvents } from '../../src/jobs/storage-sources.js';
 import { register as registerRetrain } from '../../src/cli/retrain.js';
+import { register as registerTrainRanker } from '../../src/cli/train-ranker.js';
+import { JsonlCandidateLogSink } from '../../src/ranking/logging.js';
+import { ModelRegistry } from '../../src/ranking/registry.js';
+import { simulateEngagement } from '../../src/ranking/simulator.js';
 import { ModelStore } from '../../src/retrieval/model-store.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import type { Action, EngagementEvent } from '../../src/storage/types.js';
@@ -162,5 +166,54 @@ describe('retrain from storage', () => {
     const program = new Command().exitOverride();
     registerRetrain(program);
     await expect(program.parseAsync(['retrain', '--from-storage', '--events', 'x.jsonl'], { from: 'user' })).rejects.toThrow(/cannot be combined/);
+  });
+});
+
+describe('train-ranker from storage', () => {
+  it('joins <dataDir>/candidates.jsonl with stored events and promotes into <dataDir>/registry', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'bw-ranker-src-'));
+    try {
+      const sim = simulateEngagement({ clients: ['homefeed'], requests: 300, users: 40, pins: 200, seed: 5 });
+      // dense pin i of the serving graph is the i-th pin in id order: zero-padded ids keep that order
+      const ext = (i: number): string => `p${String(i).padStart(4, '0')}`;
+      const st = new SqliteStorage({ path: join(d, 'boardwalk.sqlite'), synchronous: 'NORMAL' });
+      await st.init();
+      await st.upsertPins(Array.from({ length: 200 }, (_, i) => ({ id: ext(i) })));
+      await st.appendEvents(
+        sim.events.map((e, i) => ({
+          eventId: `s${i}`,
+          user: `u${e.user ?? 0}`,
+          pin: ext(e.pin),
+          action: e.action as Action,
+          surface: 'homefeed',
+          platform: 'web' as const,
+          position: 0,
+          timestamp: e.ts,
+          requestId: e.requestId,
+        })),
+      );
+      await st.close();
+      const sink = new JsonlCandidateLogSink(join(d, 'candidates.jsonl'));
+      sink.log(sim.candidates);
+      sink.close();
+      const cfgFile = join(d, 'serve.json');
+      writeFileSync(cfgFile, JSON.stringify({ storage: { kind: 'sqlite', dataDir: d } }));
+      const program = new Command().exitOverride();
+      registerTrainRanker(program);
+      const out: string[] = [];
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
+      try {
+        await program.parseAsync(['train-ranker', '--client', 'homefeed', '--from-storage', '--config', cfgFile, '--rounds', '5', '--seed', '1'], { from: 'user' });
+      } finally {
+        process.stdout.write = write;
+      }
+      const text = out.join('');
+      expect(text).toContain(`storage: ${sim.events.length} events, 0 without request id, 0 with pins not in the graph`);
+      expect(text).toMatch(/promoted: homefeed v1/);
+      expect(new ModelRegistry(join(d, 'registry')).get('homefeed')?.version).toBe(1);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });
