@@ -79,6 +79,7 @@ export function register(program: Command): void {
     .option('--since <ms>', 'with --from-storage: only events at or after this epoch ms')
     .action(async (f: RetrainFlags) => {
       let storage: Storage | null = null;
+      int(f.since, 'since'); // bad input fails before storage is opened
       if (f.fromStorage) {
         if (f.events || f.dataset) throw new Error('retrain: --from-storage cannot be combined with --events or --dataset');
         const sc = loadConfig(f.serverConfig ? { file: f.serverConfig } : {});
