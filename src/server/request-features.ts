@@ -7,7 +7,7 @@ import { readExperimentsFile } from '../experiments/file.js';
 import { MemoryServedSetStore, nextPage, type ServedSetStore } from '../experiments/served-set.js';
 import type { PinBoardGraph } from '../graph/graph.js';
 import { categoricalValue } from '../graph/metadata.js';
-import { applyRules, compileRules, isExpired, parseExcludeList, type CompiledRule, type FieldAccessor } from '../rules/index.js';
+import { applyRules, compileRules, isExpired, parseExcludeList, pinFields, type CompiledRule } from '../rules/index.js';
 import type { Engine, Page, PageItem, PageRequest } from '../serving/engine.js';
 import type { RecommendedPin } from '../surfaces/types.js';
 import { DEFAULT_FEATURES, type FeaturesConfig } from './config.js';
@@ -164,7 +164,8 @@ export class RequestFeatures {
       dense[i] = ids.get(it.id);
       return { pin: i, score: it.score, sources: it.sources ?? [], parts: it.parts ?? {} };
     });
-    const get: FieldAccessor = (p, field, position) => {
+    // catalogue fields here; score, source, fresh and position come from the rules' defaults
+    const get = pinFields((p, field) => {
       const d = dense[p.pin]!;
       switch (field) {
         case 'pin':
@@ -181,25 +182,10 @@ export class RequestFeatures {
         case 'save_count':
           return d < 0 ? undefined : boards ? g.pinsOf(d).length : g.boardsOf(d).length;
         default:
-          return defaultField(p, field, position);
+          return undefined;
       }
-    };
+    });
     return applyRules(pins, rules, get).pins.map((p) => ({ id: list[p.pin]!.id, score: p.score, sources: p.sources, parts: p.parts }));
-  }
-}
-
-function defaultField(p: RecommendedPin, field: string, position: number): ReturnType<FieldAccessor> {
-  switch (field) {
-    case 'score':
-      return p.score;
-    case 'source':
-      return p.sources;
-    case 'fresh':
-      return p.fresh ?? false;
-    case 'position':
-      return position;
-    default:
-      return undefined;
   }
 }
 
