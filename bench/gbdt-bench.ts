@@ -66,7 +66,8 @@ export function scoringBench(trees = 200, depth = 6, nf = 24, rows = 100_000, se
   return { wall: scored / wall, cpu: scored / ((c.user + c.system) / 1e6) };
 }
 
-function hasXgboost(): boolean {
+/** Whether Debian's python3-xgboost is importable (the comparison needs it). */
+export function hasXgboost(): boolean {
   try {
     execFileSync('/usr/bin/python3', ['-c', 'import xgboost'], { stdio: 'ignore' });
     return true;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sectionsFrom } from '../../src/cli/eval.js';
-import { datasetFromArrays, type EvalDataset } from '../../src/eval/datasets.js';
+import type { EvalDataset } from '../../src/eval/datasets.js';
 import { createMethod, DEFAULT_METHODS, methodNames, SLOW_METHODS } from '../../src/eval/methods/registry.js';
 import { formatTable } from '../../src/eval/report.js';
 import { runEval } from '../../src/eval/run.js';
@@ -13,23 +13,7 @@ import { checkSectionNames, SECTION_NAMES } from '../../src/eval/sections/index.
 import { formatPinnerSageSection, runPinnerSageSection } from '../../src/eval/sections/pinnersage.js';
 import { formatRankerSection, runRankerSection } from '../../src/eval/sections/ranker.js';
 import { formatReplaySection, runReplaySection } from '../../src/eval/sections/replay.js';
-import { Rng } from '../../src/util/rng.js';
-
-/** 40 users in two communities of 15 items; held-out item from the user's community, negatives from the other. */
-function communities(name = 'tiny'): EvalDataset {
-  const rng = new Rng(5);
-  const train: [number, number, number][] = [];
-  const held: [number, number, number[]][] = [];
-  for (let u = 0; u < 40; u++) {
-    const base = (u % 2) * 15;
-    const items = new Set<number>();
-    while (items.size < 7) items.add(base + rng.int(15));
-    const list = [...items];
-    for (const it of list.slice(0, 6)) train.push([u, it, 1]);
-    held.push([u, list[6]!, Array.from({ length: 10 }, (_, i) => 15 - base + i)]);
-  }
-  return datasetFromArrays(name, train, held);
-}
+import { communities } from '../fixtures/communities.js';
 
 function writeSet(ds: EvalDataset): string {
   const dir = mkdtempSync(join(tmpdir(), 'bw-eval-sections-'));

@@ -1,26 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { datasetFromArrays } from '../../src/eval/datasets.js';
 import { positionBiasDemo } from '../../src/eval/replay/bias-demo.js';
 import { ClickModel } from '../../src/eval/replay/click-model.js';
 import { runReplay } from '../../src/eval/replay/replay.js';
-import { Rng } from '../../src/util/rng.js';
-
-/** 40 users in two communities of 15 items; each user's held-out item is from their community. */
-function tinySet() {
-  const rng = new Rng(5);
-  const train: [number, number, number][] = [];
-  const held: [number, number, number[]][] = [];
-  for (let u = 0; u < 40; u++) {
-    const base = (u % 2) * 15;
-    const items = new Set<number>();
-    while (items.size < 7) items.add(base + rng.int(15));
-    const list = [...items];
-    for (const it of list.slice(0, 6)) train.push([u, it, 1]);
-    const negs = Array.from({ length: 10 }, (_, i) => (15 - base) + i);
-    held.push([u, list[6]!, negs]);
-  }
-  return datasetFromArrays('tiny', train, held);
-}
+import { communities } from '../fixtures/communities.js';
 
 describe('click model', () => {
   it('examines slot s with probability 1/(1+s)^eta', () => {
@@ -44,7 +26,7 @@ describe('position-bias demonstration', () => {
 
 describe('runReplay', () => {
   it('reports HR@10/NDCG@10 rows, bias and engagement, deterministically', async () => {
-    const ds = tinySet();
+    const ds = communities();
     const opts = { steps: 2000, simSteps: 500, viewsPerUser: 8, engagementViews: 40, fitQueries: 20, shown: 8, seed: 3, demoViews: 200 };
     const a = await runReplay(ds, opts);
     expect(a.rows.map((r) => r.method)).toEqual(['replay:pixie', 'replay:related-no-memboost', 'replay:related-pipeline', 'replay:related-pixie-board', 'replay:pixie-full-graph']);

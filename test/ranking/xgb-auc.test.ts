@@ -1,19 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { aucComparison } from '../../bench/gbdt-bench.js';
+import { aucComparison, hasXgboost } from '../../bench/gbdt-bench.js';
 import { buildDataset, splitByRequest } from '../../src/ranking/dataset.js';
 import { DEFAULT_FEATURES } from '../../src/ranking/features.js';
 import { labelConfigFor } from '../../src/ranking/labels.js';
 import { simulateEngagement } from '../../src/ranking/simulator.js';
-
-function hasXgboost(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import xgboost'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // runs only where Debian's python3-xgboost is installed (apt-get install -y python3-xgboost)
 describe.skipIf(!hasXgboost())('quality against python3-xgboost', () => {
