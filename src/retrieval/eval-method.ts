@@ -24,6 +24,24 @@ export const TWO_TOWER_DEFAULTS: Params = {
   pinNorm: 1,
 };
 
+/** Trains the two-tower model on an eval set's training interactions with eval-style params. */
+export function trainEvalTwoTower(ds: EvalDataset, p: Params, seed: number): ReturnType<typeof trainTwoTower> {
+  return trainTwoTower(
+    evalTrainingSet(ds),
+    { dim: p['dim']!, temperature: p['temperature']!, historyLen: p['historyLen']!, normalize: true, normalizePins: p['pinNorm'] === 1 },
+    {
+      epochs: p['epochs']!,
+      batchSize: p['batch']!,
+      extraNegatives: p['negatives']!,
+      learningRate: p['lr']!,
+      weightDecay: p['weightDecay']!,
+      historyDropout: p['dropout']!,
+      logQCorrection: p['logq'] === 1,
+      seed,
+    },
+  );
+}
+
 /** Per-data-set settings from the (small) sweep in docs/retrieval.md. */
 export const TWO_TOWER_TUNED: Record<string, Params> = {
   'citeulike-a': { dim: 256, epochs: 4 },
@@ -58,21 +76,7 @@ export class TwoTowerEvalMethod extends ParamMethod {
   }
 
   protected fit(ds: EvalDataset): void {
-    const p = this.p;
-    const res = trainTwoTower(
-      evalTrainingSet(ds),
-      { dim: p['dim']!, temperature: p['temperature']!, historyLen: p['historyLen']!, normalize: true, normalizePins: p['pinNorm'] === 1 },
-      {
-        epochs: p['epochs']!,
-        batchSize: p['batch']!,
-        extraNegatives: p['negatives']!,
-        learningRate: p['lr']!,
-        weightDecay: p['weightDecay']!,
-        historyDropout: p['dropout']!,
-        logQCorrection: p['logq'] === 1,
-        seed: this.seed,
-      },
-    );
+    const res = trainEvalTwoTower(ds, this.p, this.seed);
     this.model = res.model;
     this.ds = ds;
     this.lastEpochs = res.epochs;

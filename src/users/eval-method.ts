@@ -1,6 +1,5 @@
 import { splitSessions } from '../embeddings/sessions.js';
-import { evalTrainingSet, TWO_TOWER_DEFAULTS } from '../retrieval/eval-method.js';
-import { trainTwoTower } from '../retrieval/trainer.js';
+import { trainEvalTwoTower, TWO_TOWER_DEFAULTS } from '../retrieval/eval-method.js';
 import { trainPin2Vec } from '../embeddings/pin2vec.js';
 import { userItemsOf, type EvalDataset } from '../eval/datasets.js';
 import { ParamMethod, requireRange, type MethodOptions, type Params } from '../eval/methods/types.js';
@@ -57,21 +56,7 @@ export function evalEmbeddings(ds: EvalDataset, kind: number, dim: number, alpha
   if (kind === 0) {
     t = makeEmbeddingTable(svdItemEmbeddings(ds.userOffsets, ds.userItems, ds.numItems, { dim, alpha, seed }), dim);
   } else if (kind === 2) {
-    const d = TWO_TOWER_DEFAULTS;
-    const res = trainTwoTower(
-      evalTrainingSet(ds),
-      { dim, temperature: d['temperature']!, historyLen: d['historyLen']!, normalize: true },
-      {
-        epochs: d['epochs']!,
-        batchSize: d['batch']!,
-        extraNegatives: d['negatives']!,
-        learningRate: d['lr']!,
-        weightDecay: d['weightDecay']!,
-        historyDropout: d['dropout']!,
-        logQCorrection: d['logq'] === 1,
-        seed,
-      },
-    );
+    const res = trainEvalTwoTower(ds, { ...TWO_TOWER_DEFAULTS, dim }, seed);
     const v = res.model.allPinEmbeddings();
     normalizeRows(v, dim);
     t = makeEmbeddingTable(v, dim);
