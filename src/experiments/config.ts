@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseOrThrow } from '../util/zod-parse.js';
 
 /**
  * A/B experiment definitions: a name, weighted variants each with a free-form params object
@@ -42,13 +43,8 @@ const ExperimentSchema = z.strictObject({
 
 /** Validates one experiment definition; errors name the field ("experiment x: variants.1.weight: must be > 0"). */
 export function parseExperiment(raw: unknown): ExperimentConfig {
-  const r = ExperimentSchema.safeParse(raw);
   const label = typeof raw === 'object' && raw !== null && typeof (raw as { name?: unknown }).name === 'string' ? (raw as { name: string }).name : '?';
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new Error(`experiment ${label}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-  }
-  const d = r.data;
+  const d = parseOrThrow(ExperimentSchema, raw, `experiment ${label}`);
   const seen = new Set<string>();
   for (const v of d.variants) {
     if (seen.has(v.name)) throw new Error(`experiment ${d.name}: variant "${v.name}" is listed twice`);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_ENGINE, type EngineConfig } from '../serving/engine.js';
 import { DEFAULT_STORAGE, type StorageConfig } from '../storage/open.js';
+import { parseOrThrow } from '../util/zod-parse.js';
 
 /**
  * Service configuration: defaults, then a JSON file, then BOARDWALK_* environment variables,
@@ -196,12 +197,7 @@ function setPath(o: Record<string, unknown>, path: string, v: unknown): void {
 }
 
 function validate(raw: unknown, where: string): FileConfig {
-  const r = FileSchema.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new Error(`${where}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-  }
-  return r.data;
+  return parseOrThrow(FileSchema, raw, where);
 }
 
 function merge(base: ServerConfig, f: FileConfig): ServerConfig {

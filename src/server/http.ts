@@ -24,14 +24,3 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'bo
   throw new HttpError(400, 'bad_request', `${where} ${field}: ${msg}`, field);
 }
 
-export function encodeCursor(offset: number): string {
-  return Buffer.from(`o:${offset}`).toString('base64url');
-}
-
-export function decodeCursor(c: string | undefined): number {
-  if (c === undefined) return 0;
-  const s = Buffer.from(c, 'base64url').toString('utf8');
-  const m = /^o:(\d{1,7})$/.exec(s);
-  if (!m) throw new HttpError(400, 'bad_request', 'query cursor: not a cursor this API returned', 'cursor');
-  return Number(m[1]);
-}

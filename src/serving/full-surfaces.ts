@@ -51,6 +51,7 @@ import { ExactNeighbourIndex, HnswNeighbourIndex, type NeighbourIndex } from '..
 import { svdItemEmbeddings } from '../users/svd-embeddings.js';
 import { PixieWalker } from '../walk/pixie.js';
 import { SURFACES, type Engine } from './engine.js';
+import { parseOrThrow } from '../util/zod-parse.js';
 
 /**
  * The full pipelines behind the HTTP surfaces: Related Pins (Pixie, board co-occurrence, text,
@@ -187,12 +188,7 @@ export function loadPipelineConfig(dataDir: string, overrides: PipelineOverrides
 }
 
 function check(raw: unknown, where: string): PipelineOverrides {
-  const r = ConfigSchema.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new Error(`${where}: ${i.path.join('.') || '(root)'}: ${i.message}`);
-  }
-  return r.data;
+  return parseOrThrow(ConfigSchema, raw, where);
 }
 
 function mergeConfig(base: PipelineConfig, o: PipelineOverrides): PipelineConfig {
