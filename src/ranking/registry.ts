@@ -21,6 +21,9 @@ export interface RegistryEntry {
 
 const CLIENT_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
+/** Called after a model is promoted (e.g. the Memboost refit of src/jobs/memboost-job.ts). */
+export type PromotionListener = (entry: RegistryEntry, model: GbdtModel) => void | Promise<void>;
+
 /** Writes a file atomically: a temporary file in the same directory, then rename. */
 export function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
@@ -34,8 +37,41 @@ export function writeFileAtomic(path: string, text: string): void {
  * half-written file.
  */
 export class ModelRegistry {
+  private readonly listeners: PromotionListener[] = [];
+  private pending: Promise<void>[] = [];
+  private failures: Error[] = [];
+
   constructor(readonly dir: string) {
     mkdirSync(join(dir, 'models'), { recursive: true });
+  }
+
+  /** Runs `listener` after every promotion recorded through this instance; returns an unsubscribe. */
+  onPromote(listener: PromotionListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** Waits for the promotion listeners started so far; throws the first failure (the promotion itself stands). */
+  async settled(): Promise<void> {
+    while (this.pending.length > 0) {
+      const p = this.pending;
+      this.pending = [];
+      await Promise.all(p);
+    }
+    const f = this.failures;
+    this.failures = [];
+    if (f.length > 0) throw new Error(`registry: a promotion listener failed: ${f[0]!.message}`, { cause: f[0] });
+  }
+
+  /** A file belonging to one model version, beside its model: `models/<client>-v<N>.<suffix>` (absolute). */
+  versionFile(client: string, version: number, suffix: string): string {
+    this.entryPath(client);
+    if (!Number.isInteger(version) || version < 1) throw new RangeError(`registry: version must be an integer >= 1, got ${version}`);
+    if (!/^[a-z0-9][a-z0-9._-]*$/.test(suffix)) throw new Error(`registry: bad file suffix '${suffix}'`);
+    return join(this.dir, 'models', `${client}-v${version}.${suffix}`);
   }
 
   private entryPath(client: string): string {
@@ -110,6 +146,18 @@ export class ModelRegistry {
         : { client, version: 0, labels, modelPath: null, features: [], metrics: {}, updatedAt: at, history };
     }
     writeFileAtomic(this.entryPath(client), JSON.stringify(entry, null, 2) + '\n');
+    if (promote) {
+      for (const l of this.listeners.slice()) {
+        // deferred, so a listener sees the entry on disk; failures surface in settled()
+        this.pending.push(
+          Promise.resolve()
+            .then(() => l(entry, model))
+            .catch((e: unknown) => {
+              this.failures.push(e instanceof Error ? e : new Error(String(e)));
+            }),
+        );
+      }
+    }
     return entry;
   }
 }
