@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { PostgresProfiles, profileSchemaSql } from './profiles-postgres.js';
 import { RedisOnlineState } from './redis.js';
 import { rowToEvent, type EventRow } from './rows.js';
 import type {
@@ -8,10 +9,12 @@ import type {
   EventRange,
   PinCounters,
   PinRecord,
+  ProfileRun,
   RecentAction,
   SaveChange,
   SaveRecord,
   Storage,
+  StoredProfile,
   UserRecord,
 } from './types.js';
 
@@ -61,6 +64,7 @@ export class PostgresStorage implements Storage {
   readonly pool: pg.Pool;
   readonly online: RedisOnlineState;
   private readonly s: string;
+  private readonly profiles: PostgresProfiles;
 
   constructor(private readonly opts: PostgresOptions) {
     if (!/^[a-z_][a-z0-9_]*$/.test(opts.schema)) throw new Error(`postgres schema name ${JSON.stringify(opts.schema)} must match [a-z_][a-z0-9_]*`);
@@ -69,10 +73,11 @@ export class PostgresStorage implements Storage {
     // An idle client's error (server restart) must not crash the process.
     this.pool.on('error', () => undefined);
     this.online = new RedisOnlineState(opts.redisUrl, opts.redisPrefix);
+    this.profiles = new PostgresProfiles(this.pool, this.s, (fn) => this.tx(fn));
   }
 
   async init(): Promise<void> {
-    await this.pool.query(schemaSql(this.s));
+    await this.pool.query(schemaSql(this.s) + profileSchemaSql(this.s));
     await this.online.connect();
     if (!(await this.online.isBuilt())) await this.rebuildOnlineState();
   }
@@ -409,6 +414,29 @@ export class PostgresStorage implements Storage {
   pinCounters(pin: string): Promise<PinCounters> {
     return this.online.pinCounters(pin);
   }
+  // PinnerSage daily profiles (src/storage/profiles-postgres.ts)
+  beginProfileRun(meta: { cutoff: number; modelVersion: string }): Promise<number> {
+    return this.profiles.begin(meta);
+  }
+  writeProfiles(run: number, profiles: StoredProfile[]): Promise<void> {
+    return this.profiles.write(run, profiles);
+  }
+  commitProfileRun(run: number): Promise<ProfileRun> {
+    return this.profiles.commit(run);
+  }
+  abortProfileRun(run: number): Promise<void> {
+    return this.profiles.abort(run);
+  }
+  currentProfileRun(): Promise<ProfileRun | null> {
+    return this.profiles.current();
+  }
+  getProfile(user: string): Promise<StoredProfile | null> {
+    return this.profiles.get(user);
+  }
+  listProfiles(opts?: { run?: number; batchSize?: number }): AsyncIterable<StoredProfile[]> {
+    return this.profiles.list(opts);
+  }
+
 }
 
 interface PgPinRow {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { SqliteProfiles } from './profiles-sqlite.js';
 import { mergeRecent, rowToEvent, type EventRow } from './rows.js';
 import type {
   AppendResult,
@@ -9,10 +10,12 @@ import type {
   EventRange,
   PinCounters,
   PinRecord,
+  ProfileRun,
   RecentAction,
   SaveChange,
   SaveRecord,
   Storage,
+  StoredProfile,
   UserRecord,
 } from './types.js';
 
@@ -65,6 +68,7 @@ export class SqliteStorage implements Storage {
   private db: Database.Database;
   private s!: Record<string, Stmt>;
   private readonly killAfter: number;
+  private profiles!: SqliteProfiles;
 
   constructor(private readonly opts: SqliteOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -79,6 +83,7 @@ export class SqliteStorage implements Storage {
     db.pragma('busy_timeout = 5000');
     db.pragma('cache_size = -65536'); // 64 MiB of page cache: the event indexes grow large
     db.exec(SCHEMA);
+    this.profiles = new SqliteProfiles(db);
     const p = (sql: string): Stmt => db.prepare(sql);
     this.s = {
       upsertPin: p(`INSERT INTO pins (id, text, annotations, locale, created_at, embeddings) VALUES (?, ?, ?, ?, ?, ?)
@@ -350,6 +355,29 @@ export class SqliteStorage implements Storage {
     const out: PinCounters = {};
     for (const r of this.s.counters!.all(pin) as { action: keyof PinCounters; n: number }[]) out[r.action] = r.n;
     return out;
+  }
+
+  // PinnerSage daily profiles (src/storage/profiles-sqlite.ts)
+  beginProfileRun(meta: { cutoff: number; modelVersion: string }): Promise<number> {
+    return this.profiles.begin(meta);
+  }
+  writeProfiles(run: number, profiles: StoredProfile[]): Promise<void> {
+    return this.profiles.write(run, profiles);
+  }
+  commitProfileRun(run: number): Promise<ProfileRun> {
+    return this.profiles.commit(run);
+  }
+  abortProfileRun(run: number): Promise<void> {
+    return this.profiles.abort(run);
+  }
+  currentProfileRun(): Promise<ProfileRun | null> {
+    return this.profiles.current();
+  }
+  getProfile(user: string): Promise<StoredProfile | null> {
+    return this.profiles.get(user);
+  }
+  listProfiles(opts?: { run?: number; batchSize?: number }): AsyncIterable<StoredProfile[]> {
+    return this.profiles.list(opts);
   }
 }
 

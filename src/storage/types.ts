@@ -96,6 +96,40 @@ export interface EventRange {
 
 export type PinCounters = Partial<Record<Action, number>>;
 
+/** One PinnerSage interest cluster as stored (external pin ids). */
+export interface StoredInterestCluster {
+  medoid: string;
+  importance: number;
+  /** distinct pins in the cluster; `pins.length` is its size */
+  pins: string[];
+  /** actions (with repeats) in the cluster */
+  actions: number;
+  /** latest action time in the cluster, epoch ms */
+  lastActive: number;
+}
+
+/** A user's PinnerSage profile written by one daily run. */
+export interface StoredProfile {
+  user: string;
+  /** most important first */
+  clusters: StoredInterestCluster[];
+  /** the run's cut-off, epoch ms */
+  computedAt: number;
+}
+
+/** One daily PinnerSage run; only the `current` run's profiles are served. */
+export interface ProfileRun {
+  id: number;
+  /** events at or before this time (epoch ms) are in the run; later ones are online state */
+  cutoff: number;
+  /** the embeddings the clusters were computed with, e.g. `svd:...` or `two_tower:<version>` */
+  modelVersion: string;
+  startedAt: number;
+  status: 'writing' | 'current' | 'replaced' | 'abandoned';
+  users: number;
+  clusters: number;
+}
+
 export interface Storage {
   readonly kind: string;
   /** creates tables if missing */
@@ -134,6 +168,22 @@ export interface Storage {
   recentActions(user: string, limit: number): Promise<RecentAction[]>;
   /** Real-time engagement counters of a pin by action. */
   pinCounters(pin: string): Promise<PinCounters>;
+
+  // PinnerSage daily profiles: a run writes in batches, then one commit makes it current.
+  /** Starts a run (abandoning any run still `writing`); returns its id. */
+  beginProfileRun(meta: { cutoff: number; modelVersion: string }): Promise<number>;
+  /** Writes profiles of a `writing` run (a user written twice keeps the last). */
+  writeProfiles(run: number, profiles: StoredProfile[]): Promise<void>;
+  /** Atomically makes the run current and drops the previous runs' profiles. */
+  commitProfileRun(run: number): Promise<ProfileRun>;
+  /** Drops a `writing` run's profiles; the current run stays served. */
+  abortProfileRun(run: number): Promise<void>;
+  /** The current run, or null before the first commit. */
+  currentProfileRun(): Promise<ProfileRun | null>;
+  /** A user's profile from the current run. */
+  getProfile(user: string): Promise<StoredProfile | null>;
+  /** Every profile of the current run (or of `run`), in user order, in batches. */
+  listProfiles(opts?: { run?: number; batchSize?: number }): AsyncIterable<StoredProfile[]>;
 }
 
 /** Thrown for input storage refuses (bad batch); the HTTP layer maps it to 400. */
