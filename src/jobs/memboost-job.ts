@@ -6,6 +6,7 @@ import type { EngagementEvent } from '../memboost/events.js';
 import { fitMemboostParams, fitQueriesFromEvents, type FitOptions, type FitResult } from '../memboost/fit.js';
 import { checkParams, DEFAULT_MEMBOOST, type MemboostParams } from '../memboost/score.js';
 import type { MemboostTable } from '../memboost/table.js';
+import { Rng } from '../util/rng.js';
 import type { EventRange, Storage } from '../storage/types.js';
 
 type EventSource = () => AsyncIterable<EngagementEvent> | Iterable<EngagementEvent>;
@@ -14,7 +15,14 @@ export interface MemboostRefit {
   /** the latest fraction of the log's time span is held out for fitting (default 0.2) */
   heldOutFraction: number;
   /** the current ranking model's score of (query, result): γ is fitted against its scale */
-  baseScore: (query: number, result: number) => number;
+  baseScore?: (query: number, result: number) => number;
+  /** instead of baseScore: the ranking model's scores of one query's results (e.g. RelatedPinsSurface.scorePins) */
+  scoreResults?: (query: number, results: number[]) => Promise<ArrayLike<number>> | ArrayLike<number>;
+  /** fit on at most this many held-out query pins, a seeded sample (default: all) */
+  maxQueries?: number;
+  seed?: number;
+  /** key of the ranking model behind the base scores (rankerKey), stored with the parameters */
+  ranker?: string;
   fit?: Partial<FitOptions>;
 }
 
@@ -31,6 +39,39 @@ export interface MemboostJobResult {
   params: MemboostParams;
   fit?: FitResult;
   stats: { events: number; skipped: number; queries: number; pairs: number; ms: number };
+}
+
+/** The held-out events of a seeded sample of `maxQueries` query pins (all when unset). */
+function sampleQueries(heldOut: EngagementEvent[], refit: MemboostRefit): EngagementEvent[] {
+  const max = refit.maxQueries;
+  if (max === undefined) return heldOut;
+  if (!Number.isInteger(max) || max < 1) throw new RangeError(`memboost job: maxQueries must be an integer >= 1, got ${max}`);
+  const qs = [...new Set(heldOut.map((e) => e.queryPin!))].sort((a, b) => a - b);
+  if (qs.length <= max) return heldOut;
+  new Rng(refit.seed ?? 1).shuffle(qs);
+  const keep = new Set(qs.slice(0, max));
+  return heldOut.filter((e) => keep.has(e.queryPin!));
+}
+
+/** The base score of every held-out (query, result) pair, from `baseScore` or by asking `scoreResults` per query. */
+async function baseScores(heldOut: EngagementEvent[], refit: MemboostRefit): Promise<(q: number, r: number) => number> {
+  if (refit.baseScore && refit.scoreResults) throw new Error('memboost job: give refit.baseScore or refit.scoreResults, not both');
+  if (refit.baseScore) return refit.baseScore;
+  if (!refit.scoreResults) throw new Error('memboost job: refit needs baseScore or scoreResults (the ranking model whose scale γ is fitted to)');
+  const byQuery = new Map<number, Set<number>>();
+  for (const e of heldOut) {
+    let s = byQuery.get(e.queryPin!);
+    if (!s) byQuery.set(e.queryPin!, (s = new Set()));
+    s.add(e.pin);
+  }
+  const scores = new Map<number, Map<number, number>>();
+  for (const [q, set] of byQuery) {
+    const results = [...set].sort((a, b) => a - b);
+    const s = await refit.scoreResults(q, results);
+    if (s.length !== results.length) throw new Error(`memboost job: scoreResults gave ${s.length} scores for ${results.length} results of query ${q}`);
+    scores.set(q, new Map(results.map((r, i) => [r, s[i]!])));
+  }
+  return (q, r) => scores.get(q)?.get(r) ?? 0;
 }
 
 /**
@@ -62,9 +103,10 @@ export async function computeMemboost(events: EventSource, options: Partial<Memb
     for await (const e of events()) {
       full.add(e);
       if (e.timestamp < cutoff) early.add(e);
-      else if (e.surface === surface) heldOut.push(e);
+      else if (e.surface === surface && e.queryPin !== undefined) heldOut.push(e);
     }
-    const queries = fitQueriesFromEvents(heldOut, refit.baseScore, surface);
+    const sampled = sampleQueries(heldOut, refit);
+    const queries = fitQueriesFromEvents(sampled, await baseScores(sampled, refit), surface);
     fit = fitMemboostParams(early.finish(), queries, { start: params, ...refit.fit });
   }
   const table = full.finish();
@@ -118,6 +160,8 @@ export async function runMemboostJob(
   const r = await computeMemboost(storageEvents(storage, pins, options.range, dropped), options);
   mkdirSync(dirname(files.out), { recursive: true });
   writeFileSync(files.out, r.table.encode());
-  writeFileSync(files.paramsOut ?? `${files.out}.params.json`, JSON.stringify({ params: r.params, fit: r.fit ?? null, stats: r.stats }, null, 2));
+  // `ranker`: the model the parameters were fitted against (null = set by hand); see memboost/ranker-params.ts
+  const ranker = r.fit ? (options.refit?.ranker ?? 'blend') : null;
+  writeFileSync(files.paramsOut ?? `${files.out}.params.json`, JSON.stringify({ params: r.params, ranker, fit: r.fit ?? null, stats: r.stats }, null, 2));
   return { ...r, dropped: dropped.n };
 }

@@ -21,9 +21,12 @@ import type { EngagementEvent as MemboostEvent } from '../memboost/events.js';
 import { RealtimeMemboost } from '../memboost/realtime.js';
 import { openCounterStore } from '../memboost/redis-counters.js';
 import { NUM_ACTIONS } from '../memboost/events.js';
-import { checkParams, DEFAULT_MEMBOOST, type MemboostParams } from '../memboost/score.js';
+import { DEFAULT_MEMBOOST, type MemboostParams } from '../memboost/score.js';
+import type { StoredMemboostParams } from '../memboost/ranker-params.js';
+import { readTableParams, servedMemboostParams } from '../jobs/memboost-refit.js';
 import { MemboostTable } from '../memboost/table.js';
 import { ExplorationPolicy } from '../ranking/exploration.js';
+import { GbdtModel } from '../ranking/gbdt/model.js';
 import { GbdtRanker } from '../ranking/gbdt-ranker.js';
 import { candidateRecords, JsonlCandidateLogSink, type CandidateLogSink } from '../ranking/logging.js';
 import type { Ranker } from '../ranking/ranker.js';
@@ -35,7 +38,9 @@ import type { StorageConfig } from '../storage/open.js';
 import type { PinRecord } from '../storage/types.js';
 import { HomeFeedSurface, OnDemandPinnerSage, type HomeFeedBlend, type HomeFeedSource } from '../surfaces/home-feed.js';
 import { PixieHomeFeed } from '../surfaces/pixie-surfaces.js';
+import { overridesKey, VisitCountRanker } from '../surfaces/overrides.js';
 import {
+  BlendRanker,
   DEFAULT_RELATED_SETUP,
   pinDocuments,
   RelatedPinsSurface,
@@ -44,7 +49,7 @@ import {
   type MemoryProvider,
   type RelatedSource,
 } from '../surfaces/related-pins.js';
-import type { RecommendedPin, Surface, SurfaceRequest } from '../surfaces/types.js';
+import type { RecommendedPin, ServingOverrides, Surface, SurfaceRequest } from '../surfaces/types.js';
 import { Bm25Index } from '../text/bm25.js';
 import { makeEmbeddingTable, normalizeRows, type EmbeddingTable } from '../users/embeddings.js';
 import { ExactNeighbourIndex, HnswNeighbourIndex, type NeighbourIndex } from '../users/neighbour-index.js';
@@ -406,8 +411,41 @@ class LoggedSurface implements Surface {
       list = Array.from(order, (i, k) => ({ ...list[i]!, score: list.length - k, parts: { ...list[i]!.parts, explored: 1 } }));
     }
     const cands = list.map((r) => ({ pin: r.pin, score: r.score, sources: r.sources, features: r.parts }));
-    this.sink.log(candidateRecords(requestId, this.client, req, cands, Int32Array.from(cands, (_, i) => i), randomized));
+    const records = candidateRecords(requestId, this.client, req, cands, Int32Array.from(cands, (_, i) => i), randomized);
+    // the variant that produced the list, so training and reports can split by it
+    if (req.experiments && req.experiments.length > 0) {
+      const tags = req.experiments.map((t) => ({ experimentId: t.experimentId, variant: t.variant }));
+      for (const r of records) r.experiments = tags;
+    }
+    this.sink.log(records);
     return list;
+  }
+}
+
+/**
+ * One surface per distinct set of request overrides (experiment variants), built on first use
+ * for this graph generation; requests without overrides go to the base surface. Variants come
+ * from the experiments file, so the map stays as small as the number of variants.
+ */
+class VariantSurfaces implements Surface {
+  readonly name: string;
+  private readonly base: Surface;
+  private readonly variants = new Map<string, Surface>();
+
+  constructor(private readonly build: (o: ServingOverrides) => Surface) {
+    this.base = build({});
+    this.name = this.base.name;
+  }
+
+  recommend(req: SurfaceRequest): Promise<RecommendedPin[]> {
+    const k = overridesKey(req.overrides);
+    if (k === '') return this.base.recommend(req);
+    let s = this.variants.get(k);
+    if (!s) {
+      s = this.build(req.overrides!);
+      this.variants.set(k, s);
+    }
+    return s.recommend(req);
   }
 }
 
@@ -462,6 +500,9 @@ export class FullSurfaces {
   private catalogue: Catalogue = { rows: new Map() };
   private restoreIngest: (() => void) | null = null;
   private restoreUpsert: (() => void) | null = null;
+  private removeOverrideCheck: (() => void) | null = null;
+  /** ranker model versions experiments asked for, by file path */
+  private readonly versionRankers = new Map<string, GbdtRanker>();
   readonly info: PipelineInfo = { related: null, homefeed: null, artefacts: {}, candidateLog: null };
 
   private constructor(
@@ -503,16 +544,10 @@ export class FullSurfaces {
 
     const mp = this.path(c.files.memboost);
     this.memboostTable = null;
+    let tableParams: StoredMemboostParams | null = null;
     if (existsSync(mp)) {
       this.memboostTable = MemboostTable.decode(readFileSync(mp));
-      const pp = `${mp}.params.json`;
-      if (existsSync(pp)) {
-        const params = (JSON.parse(readFileSync(pp, 'utf8')) as { params?: MemboostParams }).params;
-        if (params) {
-          checkParams(params);
-          this.memboostParams = params;
-        }
-      }
+      tableParams = readTableParams(`${mp}.params.json`);
     }
     a['memboost'] = this.memboostTable ? mp : null;
     if (!this.memboostTable) this.realtime = null;
@@ -520,12 +555,16 @@ export class FullSurfaces {
     const rp = this.path(c.files.registry);
     this.relatedRanker = null;
     this.homeRanker = null;
-    if (existsSync(rp)) {
-      const reg = new ModelRegistry(rp);
+    const reg = existsSync(rp) ? new ModelRegistry(rp) : null;
+    if (reg) {
       this.relatedRanker = reg.ranker(SURFACES.related);
       this.homeRanker = reg.ranker(SURFACES.homefeed);
     }
-    a['registry'] = existsSync(rp) ? rp : null;
+    a['registry'] = reg ? rp : null;
+    // Memboost's γ is relative to the ranker's scale: the parameters fitted for the served version
+    const served = servedMemboostParams(reg, SURFACES.related, tableParams);
+    this.memboostParams = served.params;
+    a['memboostParams'] = `${served.origin} (ranker ${served.ranker})`;
 
     const tp = this.path(c.files.twoTower);
     this.retrieval = null;
@@ -559,8 +598,14 @@ export class FullSurfaces {
       this.sink = new JsonlCandidateLogSink(f, c.candidateLog.bufferRecords);
       this.info.candidateLog = f;
     }
-    if (c.related.enabled) this.engine.setSurfaceFactory(SURFACES.related, (g) => this.related(g));
-    if (c.homefeed.enabled) this.engine.setSurfaceFactory(SURFACES.homefeed, (g) => this.homefeed(g));
+    if (c.related.enabled) this.engine.setSurfaceFactory(SURFACES.related, (g) => new VariantSurfaces((o) => this.related(g, o)));
+    if (c.homefeed.enabled) this.engine.setSurfaceFactory(SURFACES.homefeed, (g) => new VariantSurfaces((o) => this.homefeed(g, o)));
+    this.versionRankers.clear();
+    this.removeOverrideCheck ??= this.engine.addOverrideCheck((o) => {
+      if (o.ranker === undefined) return;
+      if (this.config.related.enabled) this.rankerFor(SURFACES.related, o.ranker);
+      if (this.config.homefeed.enabled) this.rankerFor(SURFACES.homefeed, o.ranker);
+    });
     this.hookEvents();
     this.hookCatalogue();
     // build now, not on the first request
@@ -612,6 +657,29 @@ export class FullSurfaces {
     this.restoreUpsert = () => {
       delete (engine as { upsertPins?: unknown }).upsertPins;
     };
+  }
+
+  /**
+   * The ranker a variant's `ranker` param names for a client: undefined = the BlendRanker,
+   * "current" = the registry's serving model, "v<N>" = that version of this client's model,
+   * "<client>-v<N>" = that model for its own client (other clients keep their current one).
+   */
+  private rankerFor(client: string, spec: string | undefined): Ranker | undefined {
+    const current = client === SURFACES.related ? this.relatedRanker : this.homeRanker;
+    if (spec === undefined || spec === 'current') return current ?? undefined;
+    if (spec === 'none') return new VisitCountRanker();
+    if (spec === 'blend') return new BlendRanker();
+    const m = /^(?:([a-z0-9][a-z0-9_-]*)-)?v(\d+)$/.exec(spec);
+    if (!m) throw new Error(`ranker "${spec}": not a ranker name`);
+    if (m[1] !== undefined && m[1] !== client) return current ?? undefined;
+    const file = join(this.path(this.config.files.registry), 'models', `${client}-v${m[2]}.json`);
+    let r = this.versionRankers.get(file);
+    if (!r) {
+      if (!existsSync(file)) throw new Error(`ranker "${spec}": the ranking registry has no model ${file}`);
+      r = new GbdtRanker(GbdtModel.fromJSON(JSON.parse(readFileSync(file, 'utf8'))), `gbdt:${client}-v${m[2]}`);
+      this.versionRankers.set(file, r);
+    }
+    return r;
   }
 
   /** Heavy indexes for graph g: reused while g only appended pins to their base graph. */
@@ -668,11 +736,11 @@ export class FullSurfaces {
    * Related Pins for graph g: createRelatedPins's composition (src/surfaces/related-pins.ts), with
    * the text and visual indexes reused across graph generations instead of rebuilt per swap.
    */
-  private related(g: PinBoardGraph): Surface {
+  private related(g: PinBoardGraph, o: ServingOverrides = {}): Surface {
     const h = this.heavyFor(g);
     const c = this.config.related;
-    const q = { ...DEFAULT_RELATED_SETUP.quotas, ...c.quotas };
-    const pixieOpts = { ...this.engine.config.pixie, steps: c.pixieSteps ?? this.engine.config.pixie.steps ?? DEFAULT_RELATED_SETUP.pixie.steps };
+    const q: Record<string, number | undefined> = { ...DEFAULT_RELATED_SETUP.quotas, ...c.quotas, ...o.quotas };
+    const pixieOpts = { ...this.engine.config.pixie, steps: o.pixieSteps ?? c.pixieSteps ?? this.engine.config.pixie.steps ?? DEFAULT_RELATED_SETUP.pixie.steps };
     const localeBias = this.engine.config.localeBias;
     const sources: RelatedSource[] = [
       { generator: new PixieGenerator(new PixieWalker(g), { walk: pixieOpts, localeBias }), quota: q.pixie ?? 60 },
@@ -693,25 +761,28 @@ export class FullSurfaces {
       candidates: c.candidates,
       insertion: DEFAULT_RELATED_SETUP.insertion,
     };
-    if (this.relatedRanker) opts.ranker = this.relatedRanker;
+    const ranker = this.rankerFor(SURFACES.related, o.ranker);
+    if (ranker) opts.ranker = ranker;
     if (memory) opts.memory = memory;
     if (h.visual?.duplicates) opts.duplicates = h.visual.duplicates;
     let s: Surface = new RelatedPinsSurface(opts);
-    this.info.related = {
-      sources: sources.map((x) => x.generator.name),
-      ranker: this.relatedRanker?.name ?? 'blend',
-      memboost: this.realtime ? 'realtime' : h.memboost ? 'table' : 'none',
-    };
-    if (this.relatedRanker) s = new GbdtExplained(s, this.relatedRanker, c.explainTop);
+    if (overridesKey(o) === '')
+      this.info.related = {
+        sources: sources.map((x) => x.generator.name),
+        ranker: this.relatedRanker?.name ?? 'blend',
+        memboost: this.realtime ? 'realtime' : h.memboost ? 'table' : 'none',
+      };
+    if (ranker instanceof GbdtRanker) s = new GbdtExplained(s, ranker, c.explainTop);
     if (this.sink) s = new LoggedSurface(s, SURFACES.related, this.sink, this.exploration);
     return s;
   }
 
-  private homefeed(g: PinBoardGraph): Surface {
+  private homefeed(g: PinBoardGraph, o: ServingOverrides = {}): Surface {
     const h = this.heavyFor(g);
     const c = this.config.homefeed;
-    const q = c.quotas;
-    const pixieOpts = this.engine.config.pixie;
+    const q: PipelineConfig['homefeed']['quotas'] = { ...c.quotas, ...o.quotas };
+    const pixieOpts = o.pixieSteps === undefined ? this.engine.config.pixie : { ...this.engine.config.pixie, steps: o.pixieSteps };
+    const blend: HomeFeedBlend = o.freshRatio === undefined ? c.blend : o.freshRatio === 0 ? { mode: 'none' } : { mode: 'ratio', every: o.freshRatio };
     const sources: HomeFeedSource[] = [];
     const fresh: HomeFeedSource[] = [];
     if ((q.pixie ?? 0) > 0)
@@ -734,14 +805,16 @@ export class FullSurfaces {
       fresh.push({ generator: new FreshNeighboursGenerator(new PixieWalker(g), map, { steps }), quota: q.fresh_neighbours! });
     }
     const fallback = new PixieHomeFeed({ graph: () => g, pixie: pixieOpts, localeBias: this.engine.config.localeBias });
-    const opts: ConstructorParameters<typeof HomeFeedSurface>[0] = { sources, fresh, candidates: c.candidates, blend: c.blend, explainTop: c.explainTop, fallback };
-    if (this.homeRanker) opts.ranker = this.homeRanker;
+    const opts: ConstructorParameters<typeof HomeFeedSurface>[0] = { sources, fresh, candidates: c.candidates, blend, explainTop: c.explainTop, fallback };
+    const ranker = this.rankerFor(SURFACES.homefeed, o.ranker);
+    if (ranker) opts.ranker = ranker;
     let s: Surface = new HomeFeedSurface(opts);
-    this.info.homefeed = {
-      sources: [...sources, ...fresh].map((x) => x.generator.name),
-      ranker: this.homeRanker?.name ?? 'blend',
-      blend: c.blend.mode === 'ratio' ? `ratio every ${c.blend.every}` : c.blend.mode === 'floor' ? `floor ${c.blend.minShare} of top ${c.blend.topK}` : 'none',
-    };
+    if (overridesKey(o) === '')
+      this.info.homefeed = {
+        sources: [...sources, ...fresh].map((x) => x.generator.name),
+        ranker: this.homeRanker?.name ?? 'blend',
+        blend: c.blend.mode === 'ratio' ? `ratio every ${c.blend.every}` : c.blend.mode === 'floor' ? `floor ${c.blend.minShare} of top ${c.blend.topK}` : 'none',
+      };
     if (this.sink) s = new LoggedSurface(s, SURFACES.homefeed, this.sink, this.exploration);
     return s;
   }
@@ -758,6 +831,8 @@ export class FullSurfaces {
     this.restoreIngest = null;
     this.restoreUpsert?.();
     this.restoreUpsert = null;
+    this.removeOverrideCheck?.();
+    this.removeOverrideCheck = null;
     await this.counters?.close();
     this.counters = null;
   }
