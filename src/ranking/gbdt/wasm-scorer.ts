@@ -1,15 +1,30 @@
 /**
- * WebAssembly back end of the compiled forest: the same padded complete trees, walked eight rows
- * at a time by a function assembled here at run time (no build step, no binary file). WebAssembly
- * compares float32 values directly and has no bounds checks or overflow checks in the loop, which
- * makes it about twice as fast as the JavaScript loop.
+ * WebAssembly back end of the compiled forest. Functions are assembled at run time for the
+ * model's feature count and tree depths (no toolchain, no binary file); see docs/ranking.md.
  *
- * Memory layout (bytes): tree table (nodeBase, depth, leafBase: i32 each, per tree), nodes (8 bytes:
- * i32 feature byte offset | missing-goes-right << 31, f32 threshold), leaves (f64), then the
- * row batch (f32, 8-row padded) and its output (f64).
+ * - Missing values cost nothing per node: the batch is copied into WebAssembly memory twice, as
+ *   is ("L" copy: NaN compares false, so it goes left) and with NaN replaced by +Infinity ("R"
+ *   copy: goes right at every threshold). Each node reads the copy matching its default
+ *   direction, so a step is one unconditional `x >= threshold`.
+ * - Trees are padded to complete trees and stored breadth-first with their leaves right after
+ *   their nodes; consecutive trees of one depth form a run with a fixed stride, and each depth
+ *   gets its own fully unrolled function. A row's position within a level is a byte offset p
+ *   (next level: 2p + 8·goRight), and the level's start is a constant in the load instruction.
+ * - Tree-outer, rows-inner over blocks of BLOCK rows: the tree being scored stays in L1 while
+ *   ROWS rows advance through it in lock-step (independent load chains the CPU overlaps); the
+ *   root split is loaded once per block. Partial sums live in the output array, added in tree
+ *   order, so margins equal plain traversal's bit for bit.
  */
+import { assembleModule, F32, F64, FnBuilder, I32, Op } from './wasm-asm.js';
 
+/** rows advanced together through one tree */
 const ROWS = 8;
+/** rows per block (a multiple of ROWS) */
+const BLOCK = 64;
+/** most rows copied into WebAssembly memory per call (fewer for very wide rows) */
+const MAX_BATCH = 4096;
+/** memory budget for the two copies of a batch */
+const BATCH_BYTES = 8 << 20;
 
 // Node's global WebAssembly, typed here because the project's lib setting (ES2022, no DOM)
 // does not declare it
@@ -23,253 +38,120 @@ interface WasmApi {
   Memory: new (desc: { initial: number }) => WasmMemory;
 }
 const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-const I32 = 0x7f;
-const F64 = 0x7c;
 
-const uleb = (n: number): number[] => {
-  const o: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    o.push(b);
-  } while (n);
-  return o;
-};
-const sleb = (n: number): number[] => {
-  const o: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) {
-      o.push(b);
-      return o;
-    }
-    o.push(b | 0x80);
-  }
-};
-const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-
-// opcodes
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const END = 0x0b;
-const BR = 0x0c;
-const BR_IF = 0x0d;
-const LGET = 0x20;
-const LSET = 0x21;
-const I32_LOAD = 0x28;
-const F32_LOAD = 0x2a;
-const F64_LOAD = 0x2b;
-const F64_STORE = 0x39;
-const I32_CONST = 0x41;
-const F64_CONST = 0x44;
-const I32_GE_S = 0x4e;
-const I32_ADD = 0x6a;
-const I32_MUL = 0x6c;
-const I32_AND = 0x71;
-const I32_OR = 0x72;
-const I32_SHL = 0x74;
-const I32_SHR_U = 0x76;
-const F32_NE = 0x5c;
-const F32_GE = 0x60;
-const F64_ADD = 0xa0;
-const VOID = 0x40;
+/** Bytes one padded tree of depth d takes: (2^d − 1) nodes of 8 bytes, then 2^d f64 leaves. */
+export const treeStride = (d: number): number => ((1 << d) - 1) * 8 + (1 << d) * 8;
 
 /**
- * Body of score(tab, nTrees, xP, outP, rows, nf4): rows a multiple of 8; out[r] = sum of leaves.
- * Without `nan` the missing-value test is left out (for batches known to have no NaN).
+ * score_d(treeP, nTrees, xP, outP, rows): adds the outputs of nTrees depth-d trees stored from
+ * treeP (stride treeStride(d)) to out[0..rows) for the row-major batch at xP; rows is a multiple
+ * of ROWS. `rowBytes` (4 × features) is built into the load offsets.
  */
-function body(nan: boolean): number[] {
-  const P = { tab: 0, nTrees: 1, xP: 2, outP: 3, rows: 4, nf4: 5 };
-  let L = 6;
-  const r = L++;
-  const t = L++;
-  const lvl = L++;
-  const nb = L++;
-  const depth = L++;
-  const lb = L++;
-  const addr = L++;
-  const w = L++;
-  const n: number[] = [];
-  const xo: number[] = [];
-  for (let i = 0; i < ROWS; i++) n.push(L++);
-  for (let i = 0; i < ROWS; i++) xo.push(L++);
-  const nI32 = L - 6;
-  const a: number[] = [];
-  for (let i = 0; i < ROWS; i++) a.push(L++);
-  const fv = L++; // f32 value
-  const c: number[] = [];
-  const get = (i: number): void => void c.push(LGET, ...uleb(i));
-  const set = (i: number): void => void c.push(LSET, ...uleb(i));
-  const k = (x: number): void => void c.push(I32_CONST, ...sleb(x));
+function kernel(d: number, rowBytes: number): FnBuilder {
+  const f = new FnBuilder(5);
+  const [treeP, nTrees, xP, outP, rows] = [0, 1, 2, 3, 4];
+  const blk = f.local(I32);
+  const blkEnd = f.local(I32);
+  const nb = f.local(I32);
+  const t = f.local(I32);
+  const r = f.local(I32);
+  const g = f.local(I32);
+  const o = f.local(I32);
+  const w0 = f.local(I32);
+  const a = f.local(I32);
+  const p: number[] = [];
+  for (let i = 0; i < ROWS; i++) p.push(f.local(I32));
+  const th0 = f.local(F32);
+  const stride = treeStride(d);
+  const leafOff = ((1 << d) - 1) * 8;
+  const groupBytes = ROWS * rowBytes;
 
-  k(0);
-  set(r);
-  c.push(BLOCK, VOID, LOOP, VOID);
-  get(r);
-  get(P.rows);
-  c.push(I32_GE_S, BR_IF, 1);
-  for (let i = 0; i < ROWS; i++) {
-    get(P.xP);
-    get(r);
-    k(i);
-    c.push(I32_ADD);
-    get(P.nf4);
-    c.push(I32_MUL, I32_ADD);
-    set(xo[i]!);
-    c.push(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0);
-    set(a[i]!);
+  // for (blk = 0; blk < rows; blk += BLOCK)
+  f.i32(0).set(blk);
+  f.op(Op.block, Op.void, Op.loop, Op.void);
+  f.get(blk).get(rows).op(Op.i32GeS, Op.brIf, 1);
+  // blkEnd = min(blk + BLOCK, rows)
+  f.get(rows).get(blk).i32(BLOCK).op(Op.i32Add).get(blk).i32(BLOCK).op(Op.i32Add).get(rows).op(Op.i32GeS, Op.select).set(blkEnd);
+  // for (t = nTrees, nb = treeP; t > 0; t--, nb += stride)
+  f.get(treeP).set(nb);
+  f.get(nTrees).set(t);
+  f.op(Op.block, Op.void, Op.loop, Op.void);
+  f.get(t).op(Op.i32Eqz, Op.brIf, 1);
+  if (d > 0) {
+    // the root is the same node for every row: load it once per block
+    f.get(nb).mem(Op.i32Load, 2, 0).set(w0);
+    f.get(nb).mem(Op.f32Load, 2, 4).set(th0);
   }
-  k(0);
-  set(t);
-  c.push(BLOCK, VOID, LOOP, VOID);
-  get(t);
-  get(P.nTrees);
-  c.push(I32_GE_S, BR_IF, 1);
-  // tree table entry at tab + t*12
-  get(P.tab);
-  get(t);
-  k(12);
-  c.push(I32_MUL, I32_ADD);
-  set(addr);
-  get(addr);
-  c.push(I32_LOAD, 2, 0);
-  set(nb);
-  get(addr);
-  c.push(I32_LOAD, 2, 4);
-  set(depth);
-  get(addr);
-  c.push(I32_LOAD, 2, 8);
-  set(lb);
-  for (let i = 0; i < ROWS; i++) {
-    k(0);
-    set(n[i]!);
-  }
-  k(0);
-  set(lvl);
-  c.push(BLOCK, VOID, LOOP, VOID);
-  get(lvl);
-  get(depth);
-  c.push(I32_GE_S, BR_IF, 1);
-  for (let i = 0; i < ROWS; i++) {
-    // addr = nb + n*8; w = node word; v = x[row][feature]
-    get(nb);
-    get(n[i]!);
-    k(3);
-    c.push(I32_SHL, I32_ADD);
-    set(addr);
-    get(addr);
-    c.push(I32_LOAD, 2, 0);
-    set(w);
-    get(xo[i]!);
-    get(w);
-    k(0x7fffffff);
-    c.push(I32_AND, I32_ADD, F32_LOAD, 2, 0);
-    set(fv);
-    // n = 2n + 1 + ((v >= thr) | ((v != v) & (w >>> 31)))
-    get(n[i]!);
-    k(1);
-    c.push(I32_SHL);
-    k(1);
-    c.push(I32_ADD);
-    get(fv);
-    get(addr);
-    c.push(F32_LOAD, 2, 4, F32_GE);
-    if (nan) {
-      get(fv);
-      get(fv);
-      c.push(F32_NE);
-      get(w);
-      k(31);
-      c.push(I32_SHR_U, I32_AND, I32_OR);
+  // for (r = blk; r < blkEnd; r += ROWS): g = this group's first row, o = its first output
+  f.get(blk).set(r);
+  f.get(xP).get(blk).i32(rowBytes).op(Op.i32Mul, Op.i32Add).set(g);
+  f.get(outP).get(blk).i32(3).op(Op.i32Shl, Op.i32Add).set(o);
+  f.op(Op.block, Op.void, Op.loop, Op.void);
+  f.get(r).get(blkEnd).op(Op.i32GeS, Op.brIf, 1);
+  if (d > 0) {
+    // level 0: p = 8 * (x[row][feature] >= threshold)
+    for (let i = 0; i < ROWS; i++) {
+      f.get(g).get(w0).op(Op.i32Add).mem(Op.f32Load, 2, i * rowBytes).get(th0).op(Op.f32Ge).i32(3).op(Op.i32Shl).set(p[i]!);
     }
-    c.push(I32_ADD);
-    set(n[i]!);
   }
-  get(lvl);
-  k(1);
-  c.push(I32_ADD);
-  set(lvl);
-  c.push(BR, 0, END, END);
+  for (let l = 1; l < d; l++) {
+    const off = ((1 << l) - 1) * 8;
+    for (let i = 0; i < ROWS; i++) {
+      // a = node address; p = 2p + 8 * (x[row][node.column] >= node.threshold)
+      f.get(p[i]!).i32(1).op(Op.i32Shl);
+      f.get(g).get(nb).get(p[i]!).op(Op.i32Add).tee(a).mem(Op.i32Load, 2, off).op(Op.i32Add).mem(Op.f32Load, 2, i * rowBytes);
+      f.get(a).mem(Op.f32Load, 2, off + 4).op(Op.f32Ge).i32(3).op(Op.i32Shl, Op.i32Add).set(p[i]!);
+    }
+  }
   for (let i = 0; i < ROWS; i++) {
-    get(a[i]!);
-    get(lb);
-    get(n[i]!);
-    k(3);
-    c.push(I32_SHL, I32_ADD, F64_LOAD, 3, 0, F64_ADD);
-    set(a[i]!);
+    // out[row] += leaf
+    f.get(o).get(o).mem(Op.f64Load, 3, i * 8);
+    if (d > 0) f.get(nb).get(p[i]!).op(Op.i32Add).mem(Op.f64Load, 3, leafOff);
+    else f.get(nb).mem(Op.f64Load, 3, leafOff);
+    f.op(Op.f64Add).mem(Op.f64Store, 3, i * 8);
   }
-  get(t);
-  k(1);
-  c.push(I32_ADD);
-  set(t);
-  c.push(BR, 0, END, END);
-  for (let i = 0; i < ROWS; i++) {
-    get(P.outP);
-    get(r);
-    k(i);
-    c.push(I32_ADD);
-    k(3);
-    c.push(I32_SHL, I32_ADD);
-    get(a[i]!);
-    c.push(F64_STORE, 3, 0);
-  }
-  get(r);
-  k(ROWS);
-  c.push(I32_ADD);
-  set(r);
-  c.push(BR, 0, END, END, END);
-  const locals = [
-    [...uleb(nI32), I32],
-    [...uleb(ROWS), F64],
-    [1, 0x7d],
-  ];
-  const fn = [...vector(locals), ...c];
-  return [...uleb(fn.length), ...fn];
+  f.get(r).i32(ROWS).op(Op.i32Add).set(r);
+  f.get(g).i32(groupBytes).op(Op.i32Add).set(g);
+  f.get(o).i32(ROWS * 8).op(Op.i32Add).set(o);
+  f.op(Op.br, 0, Op.end, Op.end);
+  f.get(nb).i32(stride).op(Op.i32Add).set(nb);
+  f.get(t).i32(1).op(Op.i32Sub).set(t);
+  f.op(Op.br, 0, Op.end, Op.end);
+  f.get(blk).i32(BLOCK).op(Op.i32Add).set(blk);
+  f.op(Op.br, 0, Op.end, Op.end);
+  return f;
 }
 
-/** Module importing memory m.m and exporting `score` (NaN-aware) and `scoreClean`. */
-function assemble(): Uint8Array {
-  const name = (t: string): number[] => [t.length, ...Array.from(t, (ch) => ch.charCodeAt(0))];
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, vector([[0x60, ...vector(Array.from({ length: 6 }, () => [I32])), 0]])),
-    ...section(2, vector([[1, 0x6d, 1, 0x6d, 0x02, 0x00, 1]])),
-    ...section(3, vector([[0], [0]])),
-    ...section(7, vector([[...name('score'), 0x00, 0], [...name('scoreClean'), 0x00, 1]])),
-    ...section(10, vector([body(true), body(false)])),
-  ];
-  return new Uint8Array(bytes);
-}
+const moduleCache = new Map<string, WasmModule | null>();
 
-let moduleCache: WasmModule | null | undefined;
-
-function wasmModule(): WasmModule | null {
-  if (moduleCache === undefined) {
+/** The compiled module with one `d<depth>` export per depth, for rows of `nf` features. */
+function wasmModule(nf: number, depths: number[]): WasmModule | null {
+  const key = `${nf}:${depths.join(',')}`;
+  let mod = moduleCache.get(key);
+  if (mod === undefined) {
     try {
-      moduleCache = WA ? new WA.Module(assemble()) : null;
+      mod = WA ? new WA.Module(assembleModule(depths.map((d) => ({ name: `d${d}`, fn: kernel(d, nf * 4) })))) : null;
     } catch {
-      moduleCache = null;
+      mod = null;
     }
+    moduleCache.set(key, mod);
   }
-  return moduleCache;
+  return mod;
 }
 
-type ScoreFn = (tab: number, nTrees: number, xP: number, outP: number, rows: number, nf4: number) => void;
+type ScoreFn = (treeP: number, nTrees: number, xP: number, outP: number, rows: number) => void;
 
 /** Padded forest in WebAssembly memory. */
 export class WasmForest {
   private readonly memory: WasmMemory;
-  private readonly score: ScoreFn;
-  private readonly scoreClean: ScoreFn;
-  private readonly batchP: number;
+  /** runs of consecutive same-depth trees: kernel, first tree's address, count */
+  private readonly runs: { fn: ScoreFn; treeP: number; n: number }[];
   private readonly batchRows: number;
-  private readonly nTrees: number;
+  private readonly xP: number;
   private readonly outP: number;
   /** views into the batch area, made once (the memory never grows) */
-  private readonly xs: Float32Array;
+  private readonly xl: Float32Array;
+  private readonly xr: Float32Array;
   private readonly os: Float64Array;
 
   private constructor(
@@ -283,35 +165,40 @@ export class WasmForest {
     thr: Float32Array,
     leaves: Float64Array,
   ) {
-    this.nTrees = depth.length;
-    const tabBytes = this.nTrees * 12;
-    const nodeP = tabBytes;
-    const leafP = (nodeP + feat.length * 8 + 7) & ~7;
-    this.batchP = leafP + leaves.length * 8;
-    // batch: up to 4096 rows of features plus their outputs
-    this.batchRows = 4096;
-    const need = this.batchP + this.batchRows * (nFeatures * 4 + 8);
+    const nt = depth.length;
+    const nf = nFeatures;
+    let treeBytes = 0;
+    for (let i = 0; i < nt; i++) treeBytes += treeStride(depth[i]!);
+    this.batchRows = Math.max(BLOCK, Math.min(MAX_BATCH, Math.floor(BATCH_BYTES / (8 * nf)) & ~(BLOCK - 1)));
+    this.xP = (treeBytes + 15) & ~15;
+    const rBytes = this.batchRows * nf * 4;
+    this.outP = this.xP + 2 * rBytes;
+    const need = this.outP + this.batchRows * 8;
     this.memory = new WA!.Memory({ initial: Math.ceil(need / 65536) + 1 });
-    const inst = new WA!.Instance(mod, { m: { m: this.memory } });
-    this.score = inst.exports.score as ScoreFn;
-    this.scoreClean = inst.exports.scoreClean as ScoreFn;
+    const exports = new WA!.Instance(mod, { m: { m: this.memory } }).exports;
     const buf = this.memory.buffer;
-    const tab = new Int32Array(buf, 0, this.nTrees * 3);
-    for (let t = 0; t < this.nTrees; t++) {
-      tab[3 * t] = nodeP + nodeBase[t]! * 8;
-      tab[3 * t + 1] = depth[t]!;
-      // leaf address = leafP + (leafBase + n - internal) * 8 for heap index n
-      tab[3 * t + 2] = leafP + (leafBase[t]! - ((1 << depth[t]!) - 1)) * 8;
+    this.runs = [];
+    let at = 0;
+    for (let i = 0; i < nt; i++) {
+      const d = depth[i]!;
+      const last = this.runs[this.runs.length - 1];
+      if (last && i > 0 && depth[i - 1] === d) last.n++;
+      else this.runs.push({ fn: exports[`d${d}`] as ScoreFn, treeP: at, n: 1 });
+      const words = new Int32Array(buf, at, (1 << d) - 1 > 0 ? 2 * ((1 << d) - 1) : 0);
+      const thrs = new Float32Array(buf, at, words.length);
+      const nb = nodeBase[i]!;
+      for (let k = 0; k < (1 << d) - 1; k++) {
+        // column byte offset within the row, in the R copy when missing values go right
+        words[2 * k] = feat[nb + k]! * 4 + (missRight[nb + k] ? rBytes : 0);
+        // a NaN threshold sends every present value right, as v < NaN is false in traversal
+        const th = thr[nb + k]!;
+        thrs[2 * k + 1] = th !== th ? -Infinity : th;
+      }
+      new Float64Array(buf, at + ((1 << d) - 1) * 8, 1 << d).set(leaves.subarray(leafBase[i]!, leafBase[i]! + (1 << d)));
+      at += treeStride(d);
     }
-    const words = new Int32Array(buf, nodeP, feat.length * 2);
-    const thrs = new Float32Array(buf, nodeP, feat.length * 2);
-    for (let i = 0; i < feat.length; i++) {
-      words[2 * i] = (feat[i]! * 4) | (missRight[i]! << 31);
-      thrs[2 * i + 1] = thr[i]!;
-    }
-    new Float64Array(buf, leafP, leaves.length).set(leaves);
-    this.xs = new Float32Array(buf, this.batchP, this.batchRows * nFeatures);
-    this.outP = this.batchP + this.batchRows * nFeatures * 4;
+    this.xl = new Float32Array(buf, this.xP, this.batchRows * nf);
+    this.xr = new Float32Array(buf, this.xP + rBytes, this.batchRows * nf);
     this.os = new Float64Array(buf, this.outP, this.batchRows);
   }
 
@@ -326,49 +213,32 @@ export class WasmForest {
     thr: Float32Array,
     leaves: Float64Array,
   ): WasmForest | null {
-    const mod = wasmModule();
-    if (!mod || nFeatures === 0) return null;
+    if (nFeatures === 0) return null;
+    const mod = wasmModule(nFeatures, [...new Set(depth)].sort((a, b) => a - b));
+    if (!mod) return null;
     return new WasmForest(mod, nFeatures, depth, nodeBase, leafBase, feat, missRight, thr, leaves);
-  }
-
-  /** Scores 8-row groups [g0, g1) of the batch. */
-  private run(clean: boolean, g0: number, g1: number, groupBytes: number, outP: number, nf: number): void {
-    if (g1 <= g0) return;
-    const fn = clean ? this.scoreClean : this.score;
-    fn(0, this.nTrees, this.batchP + g0 * groupBytes, outP + g0 * ROWS * 8, (g1 - g0) * ROWS, nf * 4);
   }
 
   /** Adds the forest's output for rows [0, rows) to out (which holds the base margin). */
   addMargins(x: Float32Array, rows: number, out: Float64Array): void {
     const nf = this.nFeatures;
-    const { xs, os, outP } = this;
+    const { xl, xr, os } = this;
     for (let r0 = 0; r0 < rows; r0 += this.batchRows) {
       const m = Math.min(this.batchRows, rows - r0);
       const padded = (m + ROWS - 1) & ~(ROWS - 1);
-      xs.set(x.subarray(r0 * nf, (r0 + m) * nf));
-      if (padded > m) xs.fill(0, m * nf, padded * nf);
-      // runs of 8-row groups with and without missing values go to the matching function
-      const groupBytes = ROWS * nf * 4;
-      let runStart = 0;
-      let runClean = true;
-      for (let g = 0; g * ROWS < padded; g++) {
-        let clean = true;
-        for (let i = g * ROWS * nf, e = i + ROWS * nf; i < e; i++) {
-          const v = xs[i]!;
-          if (v !== v) {
-            clean = false;
-            break;
-          }
-        }
-        if (g === 0) runClean = clean;
-        else if (clean !== runClean) {
-          this.run(runClean, runStart, g, groupBytes, outP, nf);
-          runStart = g;
-          runClean = clean;
-        }
+      const src = x.subarray(r0 * nf, (r0 + m) * nf);
+      xl.set(src);
+      for (let i = 0, e = m * nf; i < e; i++) {
+        const v = src[i]!;
+        xr[i] = v !== v ? Infinity : v;
       }
-      this.run(runClean, runStart, padded / ROWS, groupBytes, outP, nf);
-      for (let i = 0; i < m; i++) out[r0 + i] = out[r0 + i]! + os[i]!;
+      if (padded > m) {
+        xl.fill(0, m * nf, padded * nf);
+        xr.fill(0, m * nf, padded * nf);
+      }
+      os.set(out.subarray(r0, r0 + m));
+      for (const run of this.runs) run.fn(run.treeP, run.n, this.xP, this.outP, padded);
+      out.set(os.subarray(0, m), r0);
     }
   }
 }
