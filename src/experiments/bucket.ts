@@ -1,4 +1,5 @@
 import type { ExperimentConfig, VariantConfig } from './config.js';
+import type { VariantParams } from './params.js';
 
 /**
  * Deterministic bucketing: hash(salt, user) -> a point in [0, 1) -> the variant whose cumulative
@@ -55,7 +56,7 @@ export function bucketPoint(salt: string, user: string): number {
 export interface Assignment {
   experimentId: string;
   variant: string;
-  params: Record<string, unknown>;
+  params: VariantParams;
 }
 
 /** Picks the variant for a user; throws on an empty user id. */
@@ -89,9 +90,15 @@ export function assignAll(exps: readonly ExperimentConfig[], user: string): Assi
 /**
  * One params object from a user's assignments (for the pipeline to read); when two experiments
  * set the same key, the one listed first wins, so put the more specific experiment first.
+ * Quotas merge per source, the same way.
  */
-export function mergedParams(assignments: readonly Assignment[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (let i = assignments.length - 1; i >= 0; i--) Object.assign(out, assignments[i]!.params);
+export function mergedParams(assignments: readonly Assignment[]): VariantParams {
+  const out: VariantParams = {};
+  for (let i = assignments.length - 1; i >= 0; i--) {
+    const p = assignments[i]!.params;
+    const quotas = p.quotas && out.quotas ? { ...out.quotas, ...p.quotas } : (p.quotas ?? out.quotas);
+    Object.assign(out, p);
+    if (quotas) out.quotas = quotas;
+  }
   return out;
 }

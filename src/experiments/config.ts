@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { parseOrThrow } from '../util/zod-parse.js';
+import { parseVariantParams, type VariantParams } from './params.js';
 
 /**
- * A/B experiment definitions: a name, weighted variants each with a free-form params object
- * (ranker model, blend ratio, candidate quotas, ...) and a salt. Changing the salt reshuffles
+ * A/B experiment definitions: a name, weighted variants each with checked params (ranker
+ * model, Pixie steps, fresh ratio, candidate quotas, ...; see params.ts) and a salt. Changing the salt reshuffles
  * users; changing weights moves only the users at the edges of the buckets.
  */
 export interface VariantConfig {
@@ -11,7 +12,7 @@ export interface VariantConfig {
   /** relative weight (> 0); weights need not sum to 1 */
   weight: number;
   /** what the variant changes, read by the serving code */
-  params: Record<string, unknown>;
+  params: VariantParams;
 }
 
 export interface ExperimentConfig {
@@ -57,7 +58,7 @@ export function parseExperiment(raw: unknown): ExperimentConfig {
     salt: d.salt ?? d.name,
     control,
     enabled: d.enabled,
-    variants: d.variants.map((v) => ({ name: v.name, weight: v.weight, params: v.params })),
+    variants: d.variants.map((v) => ({ name: v.name, weight: v.weight, params: parseVariantParams(v.params, d.name, v.name) })),
   };
 }
 

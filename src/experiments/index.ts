@@ -5,3 +5,4 @@ export { twoProportionZ, wilson, normalCdf } from './stats.js';
 export { CursorError, decodeCursor, encodeCursor, requestFingerprint, type CursorPayload } from './cursor.js';
 export { readExperimentsFile } from './file.js';
 export { MemoryServedSetStore, nextPage, type ServedSetStore } from './served-set.js';
+export { parseVariantParams, servingParams, PARAM_NAMES, QUOTA_SOURCES, type QuotaSource, type ServingParams, type VariantParams } from './params.js';

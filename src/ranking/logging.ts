@@ -23,6 +23,8 @@ export interface CandidateLogRecord {
   sources: string[];
   features: Record<string, number>;
   score?: number;
+  /** the viewer's experiment assignments when the list was computed */
+  experiments?: { experimentId: string; variant: string }[];
 }
 
 /** 'impression' means the pin was seen; anything else is an action on it. */

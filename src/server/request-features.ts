@@ -4,6 +4,7 @@ import { CursorError, decodeCursor, encodeCursor, requestFingerprint } from '../
 import { assignAll, mergedParams, type Assignment } from '../experiments/bucket.js';
 import type { ExperimentConfig } from '../experiments/config.js';
 import { readExperimentsFile } from '../experiments/file.js';
+import { servingParams } from '../experiments/params.js';
 import { MemoryServedSetStore, nextPage, type ServedSetStore } from '../experiments/served-set.js';
 import type { PinBoardGraph } from '../graph/graph.js';
 import { categoricalValue } from '../graph/metadata.js';
@@ -67,6 +68,17 @@ export class RequestFeatures {
     this.cfg = cfg;
     this.rules = cfg.rulesFile ? readRulesFile(cfg.rulesFile) : [];
     this.experiments = cfg.experimentsFile ? readExperimentsFile(cfg.experimentsFile) : [];
+    // params the serving pipelines cannot honour (a ranker version missing from the registry) stop the load
+    for (const e of this.experiments)
+      for (const v of e.variants) {
+        const o = servingParams(v.params);
+        if (o.ranker === undefined) continue;
+        try {
+          engine.checkOverrides(o);
+        } catch (err) {
+          throw new Error(`experiments file ${cfg.experimentsFile}: experiment ${e.name}: variant ${v.name}: param "ranker": ${(err as Error).message}`);
+        }
+      }
     this.served = served ?? new MemoryServedSetStore<string>({ ttlMs: cfg.cursorTtlMs });
     this.secret = cfg.cursorSecret ?? (processSecret ??= randomBytes(32));
   }
@@ -80,9 +92,10 @@ export class RequestFeatures {
   async recommend(ask: RecAsk, fetch: (r: PageRequest) => Promise<Page>): Promise<RecBody> {
     const assigned = this.assignments(ask.bucketId);
     const params = mergedParams(assigned);
-    const excludeSeen = ask.excludeSeen ?? (typeof params['excludeSeen'] === 'boolean' ? params['excludeSeen'] : ask.user !== undefined);
-    const limit = ask.limit ?? (typeof params['limit'] === 'number' ? Math.max(1, Math.min(100, Math.floor(params['limit']))) : 20);
-    const rules = this.rules.concat(typeof params['rules'] === 'string' ? this.compile(params['rules'], 'experiment rules') : [], ask.rules ? this.compile(ask.rules, 'rules') : []);
+    // params were checked when the experiments file loaded (src/experiments/params.ts)
+    const excludeSeen = ask.excludeSeen ?? params.excludeSeen ?? ask.user !== undefined;
+    const limit = ask.limit ?? params.limit ?? 20;
+    const rules = this.rules.concat(params.rules !== undefined ? this.compile(params.rules, 'experiment rules') : [], ask.rules ? this.compile(ask.rules, 'rules') : []);
     const bind = requestFingerprint({
       ns: this.namespace,
       surface: ask.surface,
@@ -115,6 +128,10 @@ export class RequestFeatures {
     const r: PageRequest = { limit: simple ? Math.min(limit + 1, max) : max, offset: 0, excludeSeen, explain: true };
     if (ask.locale !== undefined) r.locale = ask.locale;
     if (ask.user !== undefined) r.user = ask.user;
+    // the variant's pipeline changes (ranker, Pixie steps, fresh ratio, quotas) and its tags
+    const overrides = servingParams(params);
+    if (Object.keys(overrides).length > 0) r.overrides = overrides;
+    if (assigned.length > 0) r.experiments = assigned.map((a) => ({ experimentId: a.experimentId, variant: a.variant }));
     const full = await fetch(r);
     const boards = ask.surface === 'related_boards';
     let list = full.items;

@@ -10,7 +10,8 @@ import type {
   UserRecord,
 } from '../storage/types.js';
 import { pixieSurfaces } from '../surfaces/pixie-surfaces.js';
-import type { RecommendedPin, Surface, SurfaceRequest } from '../surfaces/types.js';
+import { overridesKey, tagsKey } from '../surfaces/overrides.js';
+import type { ExperimentTag, RecommendedPin, ServingOverrides, Surface, SurfaceRequest } from '../surfaces/types.js';
 import { hashSeed } from '../util/rng.js';
 import type { PixieOptions } from '../walk/pixie.js';
 import type { NodeNote } from './graph-delta.js';
@@ -76,6 +77,10 @@ export interface PageRequest {
   user?: string;
   excludeSeen: boolean;
   explain: boolean;
+  /** an experiment variant's pipeline changes (part of the cache key) */
+  overrides?: ServingOverrides;
+  /** the viewer's experiment assignments: logged with the candidates; variants never share cached lists */
+  experiments?: readonly ExperimentTag[];
 }
 
 export interface PageItem {
@@ -119,6 +124,7 @@ export class Engine {
   private rebuildTimer: NodeJS.Timeout | null = null;
   /** the graph of the request whose surface call is starting (see `run`) */
   private requestGraph: PinBoardGraph | null = null;
+  private readonly overrideChecks = new Set<(o: ServingOverrides) => void>();
 
   private constructor(
     readonly storage: Storage,
@@ -182,6 +188,17 @@ export class Engine {
     const s = this.surfaces.get(name);
     if (!s) throw new Error(`no surface named ${JSON.stringify(name)}`);
     return s;
+  }
+
+  /** Registers a check of variant overrides (the full pipelines: do ranker versions exist); returns its removal. */
+  addOverrideCheck(check: (o: ServingOverrides) => void): () => void {
+    this.overrideChecks.add(check);
+    return () => this.overrideChecks.delete(check);
+  }
+
+  /** Throws when a surface cannot serve these overrides (called when experiments load). */
+  checkOverrides(o: ServingOverrides): void {
+    for (const c of this.overrideChecks) c(o);
   }
 
   /** The graph a surface must use: the calling request's snapshot (or the current one). */
@@ -341,7 +358,10 @@ export class Engine {
   ): Promise<Page> {
     const g = snap.graph;
     const boards = surfaceName === SURFACES.relatedBoards;
-    const key = `${surfaceName}|${snap.version}|${r.locale ?? ''}|${queryPins.join(',')}|${queryWeights?.map((w) => w.toFixed(6)).join(',') ?? ''}`;
+    const ok = overridesKey(r.overrides);
+    const tk = tagsKey(r.experiments);
+    let key = `${surfaceName}|${snap.version}|${r.locale ?? ''}|${queryPins.join(',')}|${queryWeights?.map((w) => w.toFixed(6)).join(',') ?? ''}`;
+    if (ok !== '' || tk !== '') key += `|${ok}|${tk}`;
     let list = this.cache.get(key);
     this.observer.cache?.(surfaceName, list !== undefined);
     if (list === undefined) {
@@ -356,6 +376,8 @@ export class Engine {
       if (queryWeights) req.queryWeights = queryWeights;
       if (r.locale) req.locale = r.locale;
       if (surfaceExclude) req.exclude = surfaceExclude;
+      if (ok !== '') req.overrides = r.overrides!;
+      if (tk !== '') req.experiments = r.experiments!;
       // Surfaces read the graph synchronously when called; pin it to this request's snapshot.
       const surface = this.surface(surfaceName, g);
       this.requestGraph = g;

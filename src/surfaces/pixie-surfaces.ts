@@ -49,6 +49,7 @@ abstract class PixieSurfaceBase implements Surface {
   protected walk(g: PinBoardGraph, req: SurfaceRequest, topK: number): { res: PixieResult; walker: PixieWalker } {
     const walker = this.walkers.get(g);
     const opts: Partial<PixieOptions> = { ...this.pixie, topK, seed: req.seed };
+    if (req.overrides?.pixieSteps !== undefined) opts.steps = req.overrides.pixieSteps;
     const bias = localeBias(g, req.locale, this.o.localeBias ?? 4);
     if (bias) opts.bias = bias;
     const res = walker.query(req.queryPins, req.queryWeights, opts);

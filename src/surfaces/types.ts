@@ -19,6 +19,29 @@ export interface SurfaceRequest extends CandidateRequest {
   explain: boolean;
   /** dense pin ids that must not be returned (seen, hidden, request-time excludes) */
   exclude?: Set<number>;
+  /** per-request changes to the pipeline (an experiment variant's params); see overrides.ts */
+  overrides?: ServingOverrides;
+  /** the viewer's experiment assignments, carried into logged candidates */
+  experiments?: readonly ExperimentTag[];
+}
+
+/**
+ * What one request may change in a surface's pipeline. A surface ignores what it does not
+ * have (the Pixie-only surfaces read only pixieSteps; Related Pins has no fresh blending).
+ */
+export interface ServingOverrides {
+  /** "current", "none" (Pixie visit-count order), "blend", "v<N>" or "<client>-v<N>" from the ranking registry */
+  ranker?: string;
+  pixieSteps?: number;
+  /** a fresh pin every N slots; 0 = none */
+  freshRatio?: number;
+  /** per-source merge quotas, by generator name */
+  quotas?: Readonly<Record<string, number>>;
+}
+
+export interface ExperimentTag {
+  experimentId: string;
+  variant: string;
 }
 
 /** A surface composes candidate generators, Memboost, ranking and blending into one list. */

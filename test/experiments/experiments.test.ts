@@ -7,8 +7,8 @@ import { normalCdf, twoProportionZ, wilson } from '../../src/experiments/stats.j
 const exp = parseExperiment({
   name: 'ranker-v2',
   variants: [
-    { name: 'control', weight: 1, params: { model: 'v1' } },
-    { name: 'treatment', weight: 3, params: { model: 'v2' } },
+    { name: 'control', weight: 1, params: { ranker: 'v1' } },
+    { name: 'treatment', weight: 3, params: { ranker: 'v2', pixieSteps: 5000 } },
   ],
 });
 
@@ -17,7 +17,7 @@ describe('experiment config', () => {
     expect(exp.salt).toBe('ranker-v2');
     expect(exp.control).toBe('control');
     expect(exp.enabled).toBe(true);
-    expect(exp.variants[1]!.params).toEqual({ model: 'v2' });
+    expect(exp.variants[1]!.params).toEqual({ ranker: 'v2', pixieSteps: 5000 });
   });
   it('rejects bad definitions with the field named', () => {
     expect(() => parseExperiment({ name: 'x', variants: [{ name: 'a' }] })).toThrow(/experiment x: variants: needs at least 2 variants/);
@@ -29,6 +29,21 @@ describe('experiment config', () => {
       /"x" is defined twice/,
     );
     expect(() => parseExperiments({ nope: 1 })).toThrow(/expected a JSON array/);
+  });
+  it('checks variant params at load, naming experiment, variant and param', () => {
+    const two = (params: Record<string, unknown>) => ({ name: 'e1', variants: [{ name: 'a' }, { name: 'b', params }] });
+    expect(() => parseExperiment(two({ rankerModel: 'v2' }))).toThrow('experiment e1: variant b: unknown param "rankerModel" (params: ranker, pixieSteps');
+    expect(() => parseExperiment(two({ pixieSteps: '100' }))).toThrow('experiment e1: variant b: param "pixieSteps": must be an integer from 1 to 10000000, got "100"');
+    expect(() => parseExperiment(two({ pixieSteps: 0 }))).toThrow(/param "pixieSteps": must be an integer/);
+    expect(() => parseExperiment(two({ freshRatio: 2.5 }))).toThrow(/variant b: param "freshRatio": must be an integer from 0/);
+    expect(() => parseExperiment(two({ ranker: 'gbdt v2' }))).toThrow(/param "ranker": must be "current", "none"/);
+    expect(() => parseExperiment(two({ quotas: { pixi: 3 } }))).toThrow(/param "quotas": unknown source "pixi"/);
+    expect(() => parseExperiment(two({ quotas: { pixie: -1 } }))).toThrow(/param "quotas": quota of pixie must be an integer/);
+    expect(() => parseExperiment(two({ excludeSeen: 'yes' }))).toThrow(/param "excludeSeen": must be true or false/);
+    expect(() => parseExperiment(two({ rules: 'agee_days > 3 -> drop' }))).toThrow(/param "rules": rule 1, col 1: unknown field 'agee_days'/);
+    expect(() => parseExperiments([two({ limit: 0 })])).toThrow(/experiments\[0\]: experiment e1: variant b: param "limit"/);
+    const ok = parseExperiment(two({ ranker: 'related-v3', pixieSteps: 100, freshRatio: 0, quotas: { two_tower: 0, fresh_boards: 9 }, excludeSeen: false, limit: 5, rules: 'score < 0 -> drop' }));
+    expect(ok.variants[1]!.params).toMatchObject({ ranker: 'related-v3', quotas: { two_tower: 0, fresh_boards: 9 } });
   });
 });
 
@@ -72,10 +87,10 @@ describe('bucketing', () => {
   it('merges params, the first experiment winning', () => {
     expect(
       mergedParams([
-        { experimentId: 'a', variant: 'x', params: { model: 'v2', ratio: 0.5 } },
-        { experimentId: 'b', variant: 'y', params: { model: 'v1', quota: 3 } },
+        { experimentId: 'a', variant: 'x', params: { ranker: 'v2', freshRatio: 4, quotas: { pixie: 10 } } },
+        { experimentId: 'b', variant: 'y', params: { ranker: 'v1', limit: 3, quotas: { pixie: 50, board: 5 } } },
       ]),
-    ).toEqual({ model: 'v2', ratio: 0.5, quota: 3 });
+    ).toEqual({ ranker: 'v2', freshRatio: 4, limit: 3, quotas: { pixie: 10, board: 5 } });
   });
 });
 

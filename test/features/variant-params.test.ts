@@ -1,0 +1,154 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { assignVariant } from '../../src/experiments/bucket.js';
+import { parseExperiments } from '../../src/experiments/config.js';
+import type { CandidateLogRecord } from '../../src/ranking/logging.js';
+import { buildApp } from '../../src/server/app.js';
+import { DEFAULT_CONFIG, DEFAULT_FEATURES } from '../../src/server/config.js';
+import { ServerMetrics } from '../../src/server/metrics.js';
+import { Engine } from '../../src/serving/engine.js';
+import { installFullSurfaces, type FullSurfaces } from '../../src/serving/full-surfaces.js';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { ids, seedChain } from './helpers.js';
+
+interface T {
+  dir: string;
+  app: FastifyInstance;
+  engine: Engine;
+  full: FullSurfaces | null;
+  close(): Promise<void>;
+}
+
+let t: T | null = null;
+afterEach(async () => {
+  await t?.close();
+  t = null;
+});
+
+/** An app on the 30-pin chain with an experiments file; `pipelines` plugs the full surfaces in with candidate logging. */
+async function open(experiments: unknown, pipelines: boolean): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-variants-'));
+  const file = join(dir, 'exp.json');
+  writeFileSync(file, JSON.stringify(experiments));
+  const storage = new SqliteStorage({ path: join(dir, 'db.sqlite') });
+  await storage.init();
+  await seedChain(storage);
+  const engine = await Engine.open(storage, { pixie: { steps: 4000 }, rebuildIntervalMs: 0, pollIntervalMs: 0 });
+  let full: FullSurfaces | null = null;
+  const close = async (): Promise<void> => {
+    await full?.close();
+    await engine.close();
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    if (pipelines) full = await installFullSurfaces(engine, { dataDir: dir, config: { candidateLog: { enabled: true, bufferRecords: 0 } } });
+    const config = { ...DEFAULT_CONFIG, logLevel: 'silent' as const, features: { ...DEFAULT_FEATURES, experimentsFile: file } };
+    const app = buildApp({ engine, config, metrics: new ServerMetrics({ defaultMetrics: false }) });
+    return {
+      dir,
+      app,
+      engine,
+      full,
+      async close() {
+        await app.close();
+        await close();
+      },
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** A user of each variant of an experiment (bucketing is deterministic). */
+function usersOf(exp: unknown, variants: string[]): Record<string, string> {
+  const e = parseExperiments(exp)[0]!;
+  const out: Record<string, string> = {};
+  for (let i = 0; Object.keys(out).length < variants.length; i++) {
+    const v = assignVariant(e, `u${i}`).name;
+    out[v] ??= `u${i}`;
+  }
+  return out;
+}
+
+describe('variant params change what the engine computes', () => {
+  it('Pixie steps: the same request differs by variant and cached lists are never shared (Pixie-only surfaces)', async () => {
+    const EXP = { experiments: [{ name: 'steps', variants: [{ name: 'control' }, { name: 'short', params: { pixieSteps: 2 } }] }] };
+    t = await open(EXP, false);
+    const u = usersOf(EXP, ['control', 'short']);
+    const get = async (user: string) => (await t!.app.inject({ method: 'GET', url: `/v1/pins/p12/related?user=${user}&limit=30` })).json();
+    // control first, so a shared cache entry would hand its list to the short-walk user
+    const ctl = await get(u['control']!);
+    const short = await get(u['short']!);
+    expect(ctl.experiments).toEqual([{ experiment_id: 'steps', variant: 'control' }]);
+    expect(short.experiments).toEqual([{ experiment_id: 'steps', variant: 'short' }]);
+    // 4000 steps reach both of p12's boards; 2 steps (one pin→board→pin hop) reach at most 2 pins
+    expect(ids(ctl).length).toBeGreaterThan(10);
+    expect(ids(short).length).toBeLessThanOrEqual(2);
+    // each variant is cached on its own: asking again gives each user its own list back
+    expect(ids(await get(u['control']!))).toEqual(ids(ctl));
+    expect(ids(await get(u['short']!))).toEqual(ids(short));
+  });
+
+  it('ranker and quotas on the full Related Pins pipeline; logged candidates carry the variant', async () => {
+    const EXP = {
+      experiments: [
+        {
+          name: 'related-mix',
+          variants: [
+            { name: 'control' },
+            // board co-occurrence only: no Pixie candidates, so no visit counts either
+            { name: 'boards', params: { quotas: { pixie: 0, locale: 0, board: 40 }, ranker: 'blend' } },
+            // Pixie only, in visit-count order
+            { name: 'visits', params: { quotas: { board: 0, locale: 0 }, ranker: 'none' } },
+          ],
+        },
+      ],
+    };
+    t = await open(EXP, true);
+    const u = usersOf(EXP, ['control', 'boards', 'visits']);
+    const bodies: Record<string, { items: { id: string; sources: string[]; parts: Record<string, number> }[]; experiments: unknown }> = {};
+    for (const v of ['control', 'boards', 'visits']) {
+      const r = await t.app.inject({ method: 'GET', url: `/v1/pins/p7/related?user=${u[v]}&limit=50&explain=true` });
+      expect(r.statusCode).toBe(200);
+      bodies[v] = r.json();
+      expect(bodies[v]!.experiments).toEqual([{ experiment_id: 'related-mix', variant: v }]);
+    }
+    const sources = (v: string) => new Set(bodies[v]!.items.flatMap((x) => x.sources));
+    expect(sources('control')).toEqual(new Set(['pixie', 'board']));
+    expect([...sources('boards')].every((s) => s === 'board')).toBe(true);
+    expect([...sources('visits')].every((s) => s === 'pixie')).toBe(true);
+    // visit-count order: scores are the walk's visit counts, highest first
+    const visits = bodies['visits']!.items;
+    for (const it of visits) expect(it.score).toBe(it.parts['visits']);
+    for (let i = 1; i < visits.length; i++) expect(visits[i]!.score).toBeLessThanOrEqual(visits[i - 1]!.score);
+    expect(ids(bodies['boards']! as never)).not.toEqual(ids(bodies['visits']! as never));
+
+    t.full!.flush();
+    const log = readFileSync(join(t.dir, 'candidates.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as CandidateLogRecord);
+    const byVariant = new Map<string, number>();
+    for (const r of log) {
+      expect(r.experiments).toHaveLength(1);
+      expect(r.experiments![0]!.experimentId).toBe('related-mix');
+      byVariant.set(r.experiments![0]!.variant, (byVariant.get(r.experiments![0]!.variant) ?? 0) + 1);
+    }
+    expect([...byVariant.keys()].sort()).toEqual(['boards', 'control', 'visits']);
+  });
+
+  it('a ranker version the registry lacks stops the load, naming experiment, variant and param', async () => {
+    const EXP = { experiments: [{ name: 'rk', variants: [{ name: 'control' }, { name: 'v9', params: { ranker: 'v9' } }] }] };
+    await expect(open(EXP, true)).rejects.toThrow(/experiment rk: variant v9: param "ranker": ranker "v9": the ranking registry has no model .*related-v9\.json/);
+  });
+
+  it('a bad param in the experiments file fails at load', async () => {
+    const EXP = { experiments: [{ name: 'bad', variants: [{ name: 'control' }, { name: 't', params: { pixieRatio: 0.7 } }] }] };
+    await expect(open(EXP, false)).rejects.toThrow(/experiment bad: variant t: unknown param "pixieRatio"/);
+  });
+});
