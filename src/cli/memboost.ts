@@ -1,14 +1,28 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { runReplay } from '../eval/replay/replay.js';
 import { loadSnapshot } from '../graph/snapshot.js';
-import { runMemboostJob } from '../jobs/memboost-job.js';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { runMemboostJob, storageEvents } from '../jobs/memboost-job.js';
+import { DEFAULT_RANKER_REFIT, refitMemboostForRanker, type RankerRefitResult } from '../jobs/memboost-refit.js';
 import { DEFAULT_MEMBOOST, type MemboostParams } from '../memboost/score.js';
+import { ModelRegistry, writeFileAtomic } from '../ranking/registry.js';
+import { loadPipelineConfig } from '../serving/full-surfaces.js';
 import { loadConfig } from '../server/config.js';
 import { openStorage } from '../storage/open.js';
+import type { Storage } from '../storage/types.js';
+import { pinDocuments, type PinCatalogueRow } from '../surfaces/related-pins.js';
+import { Bm25Index } from '../text/bm25.js';
+import type { IdMap } from '../graph/id-map.js';
 
 const int = (name: string) => (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be an integer >= 0, got ${JSON.stringify(v)}`);
+  return n;
+};
+const frac = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`${name} must be a number in (0, 1), got ${JSON.stringify(v)}`);
   return n;
 };
 const num = (name: string) => (v: string): number => {
@@ -16,6 +30,21 @@ const num = (name: string) => (v: string): number => {
   if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got ${JSON.stringify(v)}`);
   return n;
 };
+
+/** BM25 over the stored pins' text, as serving builds it (undefined when no pin has text). */
+async function catalogueText(storage: Storage, pins: IdMap): Promise<Bm25Index | undefined> {
+  const rows: PinCatalogueRow[] = [];
+  for await (const batch of storage.listPins(5000)) for (const r of batch) if (r.text || (r.annotations && r.annotations.length > 0)) rows.push(r);
+  if (rows.length === 0) return undefined;
+  return Bm25Index.build(pinDocuments(rows, pins));
+}
+
+function refitLine(r: RankerRefitResult, where: string): string {
+  const p = r.params;
+  const f = r.fit;
+  const fitText = f ? `held-out NDCG@10 ${f.baseline.toFixed(4)} -> ${f.ndcg.toFixed(4)} on ${f.queries} queries` : 'no held-out engagement';
+  return `memboost refit for ranker ${r.ranker}: gamma=${p.gamma} alpha=${p.alpha} beta=${p.beta.join('/')} (${fitText}); wrote ${where}\n`;
+}
 
 /** `boardwalk memboost` (batch Memboost table from stored events) and `boardwalk replay` (offline replay evaluation). */
 export function register(program: Command): void {
@@ -32,8 +61,36 @@ export function register(program: Command): void {
     .option('--alpha <a>', 'MB smoothing α', num('--alpha'), DEFAULT_MEMBOOST.alpha)
     .option('--gamma <g>', 'MB weight γ', num('--gamma'), DEFAULT_MEMBOOST.gamma)
     .option('--beta <list>', 'β for click,longclick,closeup,save', DEFAULT_MEMBOOST.beta.join(','))
+    .option('--refit', "refit beta, alpha, gamma on the latest share of the log against the served ranker's scores (run when the ranker changes)")
+    .option('--registry <dir>', 'with --refit: model registry (default <dataDir>/registry when it exists; none = the default blend ranker)')
+    .option('--client <name>', 'with --refit: registry client of the Related Pins ranker', DEFAULT_RANKER_REFIT.client)
+    .option('--ranker-version <n>', "with --refit: the model version to fit for (default the client's current one)", int('--ranker-version'))
+    .option('--held-out <f>', 'with --refit: latest share of the log time span held out for fitting', frac('--held-out'), DEFAULT_RANKER_REFIT.heldOutFraction)
+    .option('--fit-queries <n>', 'with --refit: held-out query pins scored (seeded sample)', int('--fit-queries'), DEFAULT_RANKER_REFIT.maxQueries)
+    .option('--steps <n>', 'with --refit: Pixie steps of the scoring surface', int('--steps'), DEFAULT_RANKER_REFIT.setup.pixie!.steps!)
+    .option('--seed <n>', 'with --refit: seed of the query sample and the walks', int('--seed'), 1)
     .action(
-      async (o: { graph: string; out: string; config?: string; from?: number; to?: number; surface: string; maxPosition: number; alpha: number; gamma: number; beta: string }) => {
+      async (o: {
+        graph: string;
+        out: string;
+        config?: string;
+        from?: number;
+        to?: number;
+        surface: string;
+        maxPosition: number;
+        alpha: number;
+        gamma: number;
+        beta: string;
+        refit?: boolean;
+        registry?: string;
+        client: string;
+        rankerVersion?: number;
+        heldOut: number;
+        fitQueries: number;
+        steps: number;
+        seed: number;
+      }) => {
+        if (!o.refit && (o.registry !== undefined || o.rankerVersion !== undefined)) throw new Error('memboost: --registry and --ranker-version need --refit');
         const beta = o.beta.split(',').map(Number);
         if (beta.length !== 4 || beta.some((b) => !Number.isFinite(b))) throw new Error(`--beta must be 4 comma-separated numbers, got ${JSON.stringify(o.beta)}`);
         const params: MemboostParams = { beta: beta as MemboostParams['beta'], alpha: o.alpha, gamma: o.gamma };
@@ -51,6 +108,28 @@ export function register(program: Command): void {
             `memboost: ${r.stats.events} events (${r.stats.skipped} skipped, ${r.dropped} with pins not in the graph) -> ` +
               `${r.stats.pairs} pairs over ${r.stats.queries} query pins in ${(r.stats.ms / 1000).toFixed(2)} s; wrote ${o.out}\n`,
           );
+          if (!o.refit) return;
+          const inData = (p: string): string => (isAbsolute(p) ? p : join(cfg.storage.dataDir, p));
+          const regDir = o.registry ?? inData(loadPipelineConfig(cfg.storage.dataDir).files.registry);
+          if (o.registry !== undefined && !existsSync(regDir)) throw new Error(`memboost: registry ${regDir} does not exist`);
+          const reg = existsSync(regDir) ? new ModelRegistry(regDir) : null;
+          const entry = reg?.get(o.client) ?? null;
+          const version = o.rankerVersion ?? (entry?.modelPath ? entry.version : null);
+          const fit = await refitMemboostForRanker(reg, version, {
+            graph,
+            events: storageEvents(storage, graph.pins, { from: o.from, to: o.to }),
+            client: o.client,
+            text: await catalogueText(storage, graph.pins),
+            setup: { pixie: { steps: o.steps } },
+            coec: { surface: o.surface, maxPosition: o.maxPosition },
+            heldOutFraction: o.heldOut,
+            maxQueries: o.fitQueries,
+            seed: o.seed,
+          });
+          // the default blend ranker has no model file: its fitted parameters go with the table
+          const where = fit.path ?? `${o.out}.params.json`;
+          if (!fit.path) writeFileAtomic(where, JSON.stringify({ params: fit.params, ranker: fit.ranker, fit: fit.fit, stats: fit.stats }, null, 2) + '\n');
+          process.stdout.write(refitLine(fit, where));
         } finally {
           await storage.close();
         }

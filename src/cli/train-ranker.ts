@@ -17,6 +17,8 @@ import { simulateEngagement } from '../ranking/simulator.js';
 import { trainRanker, type TrainRankerReport } from '../ranking/train-job.js';
 import { buildGraphFromStorage } from '../jobs/graph-rebuild.js';
 import { readRankingEvents } from '../jobs/storage-sources.js';
+import { storageEvents } from '../jobs/memboost-job.js';
+import { installMemboostRefit } from '../jobs/memboost-refit.js';
 import { loadPipelineConfig } from '../serving/full-surfaces.js';
 import { loadConfig } from '../server/config.js';
 import { openStorage } from '../storage/open.js';
@@ -49,6 +51,8 @@ export interface TrainRankerCliOptions {
   config?: string;
   /** events already read (from storage); used instead of --events */
   storedEvents?: EngagementEvent[];
+  /** an open registry (e.g. with a promotion listener installed) instead of opening `registry` */
+  registryInstance?: ModelRegistry;
 }
 
 type Log = (line: string) => void;
@@ -105,7 +109,7 @@ export function runTrainRanker(o: TrainRankerCliOptions, log: Log = stdoutLog): 
     client: o.client,
     records,
     events,
-    registry: new ModelRegistry(o.registry),
+    registry: o.registryInstance ?? new ModelRegistry(o.registry),
     labels,
     params,
     force: o.force,
@@ -218,9 +222,16 @@ export function register(program: Command): void {
           process.stdout.write(`storage: ${stats.read} events, ${stats.noRequest} without request id, ${stats.unknownPin} with pins not in the graph (left out)\n`);
         }
         opts.storedEvents = events;
+        // a promoted Related Pins ranker gets Memboost parameters fitted against its scores (docs/related-pins.md)
+        const reg = new ModelRegistry(opts.registry);
+        installMemboostRefit(reg, { graph, events: storageEvents(storage, graph.pins) }, (r) => {
+          if (!opts.json) process.stdout.write(`memboost refit for ${r.ranker}: gamma=${r.params.gamma} alpha=${r.params.alpha} beta=${r.params.beta.join('/')} -> ${r.path}\n`);
+        });
+        opts.registryInstance = reg;
+        runTrainRanker(opts);
+        await reg.settled();
       } finally {
         await storage.close();
       }
-      runTrainRanker(opts);
     });
 }
