@@ -111,7 +111,7 @@ describe('variant params change what the engine computes', () => {
     };
     t = await open(EXP, true);
     const u = usersOf(EXP, ['control', 'boards', 'visits']);
-    const bodies: Record<string, { items: { id: string; sources: string[]; parts: Record<string, number> }[]; experiments: unknown }> = {};
+    const bodies: Record<string, { items: { id: string; score: number; sources: string[]; parts: Record<string, number> }[]; experiments: unknown }> = {};
     for (const v of ['control', 'boards', 'visits']) {
       const r = await t.app.inject({ method: 'GET', url: `/v1/pins/p7/related?user=${u[v]}&limit=50&explain=true` });
       expect(r.statusCode).toBe(200);
@@ -126,7 +126,7 @@ describe('variant params change what the engine computes', () => {
     const visits = bodies['visits']!.items;
     for (const it of visits) expect(it.score).toBe(it.parts['visits']);
     for (let i = 1; i < visits.length; i++) expect(visits[i]!.score).toBeLessThanOrEqual(visits[i - 1]!.score);
-    expect(ids(bodies['boards']! as never)).not.toEqual(ids(bodies['visits']! as never));
+    expect(ids(bodies['boards']!)).not.toEqual(ids(bodies['visits']!));
 
     t.full!.flush();
     const log = readFileSync(join(t.dir, 'candidates.jsonl'), 'utf8')
