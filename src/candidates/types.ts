@@ -22,6 +22,8 @@ export interface CandidateRequest {
   locale?: string;
   /** dense user id when the viewer is known */
   user?: number;
+  /** external id of the viewer, for per-user state kept outside the graph (PinnerSage profiles) */
+  viewer?: string;
   /** how many candidates the generator should return at most */
   limit: number;
   /** seed for any randomness; same request + seed -> same output */

@@ -4,12 +4,13 @@ import { validateEvent } from '../users/events.js';
 import { DAY_MS } from '../users/importance.js';
 import type { OnlineProfiles } from '../users/online.js';
 import { computeProfile, DEFAULT_PINNERSAGE, validatePinnerSageOptions, type Action, type PinnerSageOptions, type UserProfile } from '../users/pinnersage.js';
-import type { ProfileStore } from '../users/profile-store.js';
+import type { ProfileSink } from '../users/profile-store.js';
 
 export interface PinnerSageDailyInput {
   events: EventSource;
   embeddings: EmbeddingTable;
-  store: ProfileStore;
+  /** in memory or storage (StorageProfileSink): replaced whole, or left as it was when the run fails */
+  store: ProfileSink;
   /** the online state to reconcile once the batch result is stored */
   online?: OnlineProfiles;
   /** cutoff (epoch ms): events after it are left to the online path */
@@ -17,6 +18,8 @@ export interface PinnerSageDailyInput {
   options?: Partial<PinnerSageOptions>;
   /** only these action types count (default: all) */
   actions?: ReadonlySet<string>;
+  /** progress: `read` counts events as they are read, `cluster` counts users (of `total`) */
+  onProgress?: (phase: 'read' | 'cluster', done: number, total?: number) => void;
 }
 
 export interface PinnerSageDailyStats {
@@ -29,8 +32,9 @@ export interface PinnerSageDailyStats {
 
 /**
  * The daily PinnerSage batch: reads the event log, recomputes every user's clusters from the
- * actions in the window up to `now`, replaces the store's profiles, then reconciles the online
- * state (drops today's actions the batch now covers).
+ * actions in the window up to `now`, replaces the store's profiles (all or nothing: a run that
+ * fails leaves the previous profiles), then reconciles the online state (drops today's actions
+ * the batch now covers).
  */
 export async function runPinnerSageDaily(input: PinnerSageDailyInput): Promise<PinnerSageDailyStats> {
   const t0 = performance.now();
@@ -41,9 +45,11 @@ export async function runPinnerSageDaily(input: PinnerSageDailyInput): Promise<P
   const byUser = new Map<number, Action[]>();
   let events = 0;
   let used = 0;
+  const progress = input.onProgress;
   for await (const e of input.events) {
     validateEvent(e);
     events++;
+    if (progress && (events & 4095) === 0) progress('read', events);
     if (e.timestamp > input.now || e.timestamp < from) continue;
     if (input.actions && !input.actions.has(e.action)) continue;
     let a = byUser.get(e.user);
@@ -53,14 +59,18 @@ export async function runPinnerSageDaily(input: PinnerSageDailyInput): Promise<P
   }
   const profiles: UserProfile[] = [];
   let clusters = 0;
+  progress?.('read', events);
   const users = [...byUser.keys()].sort((a, b) => a - b);
-  for (const u of users) {
+  for (let i = 0; i < users.length; i++) {
+    const u = users[i]!;
+    if (progress && (i & 255) === 0) progress('cluster', i, users.length);
     const p = computeProfile(u, byUser.get(u)!, input.embeddings, input.now, o);
     if (p.clusters.length === 0) continue;
     clusters += p.clusters.length;
     profiles.push(p);
   }
-  input.store.replaceAll(profiles);
+  progress?.('cluster', users.length, users.length);
+  await input.store.replaceAll(profiles, { cutoff: input.now });
   input.online?.reconcile(input.now);
   return { users: profiles.length, clusters, events, usedEvents: used, ms: performance.now() - t0 };
 }

@@ -124,6 +124,11 @@ export class Engine {
   private rebuildTimer: NodeJS.Timeout | null = null;
   /** the graph of the request whose surface call is starting (see `run`) */
   private requestGraph: PinBoardGraph | null = null;
+  /**
+   * Per-viewer state the home feed reads (stored PinnerSage profiles): a non-empty tag puts the
+   * viewer and the tag in the cache key, and the viewer in the surface request.
+   */
+  viewerTag: (user: string) => string = () => '';
   private readonly overrideChecks = new Set<(o: ServingOverrides) => void>();
 
   private constructor(
@@ -360,7 +365,9 @@ export class Engine {
     const boards = surfaceName === SURFACES.relatedBoards;
     const ok = overridesKey(r.overrides);
     const tk = tagsKey(r.experiments);
+    const vt = surfaceName === SURFACES.homefeed && r.user !== undefined ? this.viewerTag(r.user) : '';
     let key = `${surfaceName}|${snap.version}|${r.locale ?? ''}|${queryPins.join(',')}|${queryWeights?.map((w) => w.toFixed(6)).join(',') ?? ''}`;
+    if (vt !== '') key += `|viewer:${r.user}|${vt}`;
     if (ok !== '' || tk !== '') key += `|${ok}|${tk}`;
     let list = this.cache.get(key);
     this.observer.cache?.(surfaceName, list !== undefined);
@@ -376,6 +383,7 @@ export class Engine {
       if (queryWeights) req.queryWeights = queryWeights;
       if (r.locale) req.locale = r.locale;
       if (surfaceExclude) req.exclude = surfaceExclude;
+      if (vt !== '') req.viewer = r.user!;
       if (ok !== '') req.overrides = r.overrides!;
       if (tk !== '') req.experiments = r.experiments!;
       // Surfaces read the graph synchronously when called; pin it to this request's snapshot.

@@ -1,8 +1,22 @@
 import type { UserProfile } from './pinnersage.js';
 import type { ProfileSource } from './retrieval.js';
 
-/** Batch PinnerSage results per user. Storage can implement this; in memory for now. */
-export interface ProfileStore extends ProfileSource {
+/** What the daily job knows about the run it writes. */
+export interface ProfileRunInfo {
+  /** events at or before this time (epoch ms) are in the run */
+  cutoff: number;
+}
+
+/**
+ * Where the daily job writes: the new profiles replace the previous ones all at once, or (when
+ * it throws) not at all. Storage implements it (src/jobs/pinnersage-store.ts).
+ */
+export interface ProfileSink {
+  replaceAll(profiles: readonly UserProfile[], run: ProfileRunInfo): void | Promise<void>;
+}
+
+/** Batch PinnerSage results per user, in memory. */
+export interface ProfileStore extends ProfileSource, ProfileSink {
   set(profile: UserProfile): void;
   /** replaces every profile at once (the daily job's output) */
   replaceAll(profiles: Iterable<UserProfile>): void;
