@@ -29,13 +29,14 @@ afterEach(async () => {
 });
 
 /** An app on the 30-pin chain with an experiments file; `pipelines` plugs the full surfaces in with candidate logging. */
-async function open(experiments: unknown, pipelines: boolean): Promise<T> {
+async function open(experiments: unknown, pipelines: boolean, seed?: (s: SqliteStorage) => Promise<void>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'bw-variants-'));
   const file = join(dir, 'exp.json');
   writeFileSync(file, JSON.stringify(experiments));
   const storage = new SqliteStorage({ path: join(dir, 'db.sqlite') });
   await storage.init();
   await seedChain(storage);
+  await seed?.(storage);
   const engine = await Engine.open(storage, { pixie: { steps: 4000 }, rebuildIntervalMs: 0, pollIntervalMs: 0 });
   let full: FullSurfaces | null = null;
   const close = async (): Promise<void> => {
@@ -140,6 +141,31 @@ describe('variant params change what the engine computes', () => {
       byVariant.set(r.experiments![0]!.variant, (byVariant.get(r.experiments![0]!.variant) ?? 0) + 1);
     }
     expect([...byVariant.keys()].sort()).toEqual(['boards', 'control', 'visits']);
+  });
+
+  it('freshRatio: fresh pins every N slots on the full home feed, none with 0', async () => {
+    const EXP = { experiments: [{ name: 'fresh', variants: [{ name: 'none', params: { freshRatio: 0 } }, { name: 'every2', params: { freshRatio: 2, pixieSteps: 3000 } }] }] };
+    t = await open(EXP, true, async (s) => {
+      // eight pins created now on board B1, the rest of the chain is decades old
+      const now = Date.now();
+      await s.upsertPins(Array.from({ length: 8 }, (_, i) => ({ id: `f${i}`, locale: 'en', createdAt: now })));
+      await s.addSaves(Array.from({ length: 8 }, (_, i) => ({ pin: `f${i}`, board: 'B1', createdAt: now })));
+    });
+    const u = usersOf(EXP, ['none', 'every2']);
+    const lists: Record<string, { id: string; parts: Record<string, number> }[]> = {};
+    for (const v of ['none', 'every2']) {
+      await t.engine.ingest([{ eventId: `e-${v}`, user: u[v]!, pin: 'p12', action: 'click', surface: 'related', platform: 'web', position: 0, timestamp: Date.now() }]);
+      const r = await t.app.inject({ method: 'GET', url: `/v1/users/${u[v]}/homefeed?limit=8&explain=true` });
+      expect(r.statusCode).toBe(200);
+      expect(r.json().experiments).toEqual([{ experiment_id: 'fresh', variant: v }]);
+      lists[v] = r.json().items;
+    }
+    // slots (from 1) that the blend gave to the fresh list; fresh pins the regular sources also
+    // ranked are served once, where they come first, so the fresh list may run out early
+    const freshAt = (v: string) => lists[v]!.map((x, i) => (x.parts['freshScore'] !== undefined ? i + 1 : 0)).filter((i) => i > 0);
+    expect(freshAt('none')).toEqual([]);
+    expect(freshAt('every2').length).toBeGreaterThanOrEqual(2);
+    for (const slot of freshAt('every2')) expect(slot % 2).toBe(0);
   });
 
   it('a ranker version the registry lacks stops the load, naming experiment, variant and param', async () => {
