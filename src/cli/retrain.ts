@@ -8,6 +8,8 @@ import type { Storage } from '../storage/types.js';
 import { loadConfig } from '../server/config.js';
 import { loadPipelineConfig } from '../serving/full-surfaces.js';
 import { storageEngagementSource } from '../jobs/storage-sources.js';
+import { storageContentSource } from '../features/storage.js';
+import type { RetrainInputs } from '../jobs/retrain.js';
 import { isAbsolute, join } from 'node:path';
 
 interface RetrainFlags {
@@ -31,6 +33,8 @@ interface RetrainFlags {
   fromStorage?: boolean;
   serverConfig?: string;
   since?: string;
+  /** false with --no-features */
+  features?: boolean;
 }
 
 /** Where serving looks for the two-tower model: <dataDir>/<pipelines files.twoTower>. */
@@ -77,6 +81,7 @@ export function register(program: Command): void {
     .option('--from-storage', 'train on the engagement events in storage (the serve config selects it); --store defaults to where serving looks')
     .option('--server-config <file>', 'with --from-storage: the serve config file (same loader as `serve`; env BOARDWALK_* apply)')
     .option('--since <ms>', 'with --from-storage: only events at or after this epoch ms')
+    .option('--no-features', 'with --from-storage: ids only, no pin content or user profile features')
     .action(async (f: RetrainFlags) => {
       let storage: Storage | null = null;
       int(f.since, 'since'); // bad input fails before storage is opened
@@ -114,6 +119,7 @@ async function action(f: RetrainFlags, storage: Storage | null): Promise<void> {
   const every = num(f.every, 'every');
   if (every !== undefined) over.scheduleMinutes = every;
   if (f.force) over.force = true;
+  if (f.features === false) over.features = { enabled: false };
   const config = resolveRetrainConfig(f.config, over);
   const store = new ModelStore(config.store, config.keep);
 
@@ -138,6 +144,8 @@ async function action(f: RetrainFlags, storage: Storage | null): Promise<void> {
       : f.events
         ? new JsonlEngagementSource(f.events)
         : new EvalDatasetSource(loadDataset(f.dataset!, f.data));
+  // from storage, the towers also read pin content and user profiles (a fresh read per run)
+  const inputs = (): RetrainInputs => (storage && config.features.enabled ? { content: storageContentSource(storage) } : {});
   const log = (m: string): void => void process.stderr.write(m + '\n');
   const print = (r: unknown): void => void process.stdout.write((f.json ? JSON.stringify(r) : JSON.stringify(r, null, 2)) + '\n');
   if (config.scheduleMinutes > 0) {
@@ -146,9 +154,9 @@ async function action(f: RetrainFlags, storage: Storage | null): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const runs = int(f.runs, 'runs');
-    const reports = await runScheduled(makeSource, config, { signal: ac.signal, log, ...(runs !== undefined ? { maxRuns: runs } : {}) });
+    const reports = await runScheduled(makeSource, config, { signal: ac.signal, log, inputs, ...(runs !== undefined ? { maxRuns: runs } : {}) });
     for (const r of reports) print(r);
     return;
   }
-  print(await runRetrain(makeSource(), config, log));
+  print(await runRetrain(makeSource(), config, log, inputs()));
 }

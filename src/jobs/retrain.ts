@@ -13,6 +13,8 @@ import { DEFAULT_TRAIN_OPTIONS, TwoTowerTrainer, type TrainOptions } from '../re
 import type { TrainingSet } from '../retrieval/training-set.js';
 import { gateDecision, recallAtK, type GateOptions } from '../retrieval/validation.js';
 import type { ServingBundle } from '../retrieval/version-sync.js';
+import type { ContentSource } from '../features/storage.js';
+import { DEFAULT_FIT, FeatureEncoder, fitFeatureSpec, type FeatureSpec, type FitOptions, type PinContent, type UserContent } from '../features/two-tower.js';
 
 export interface RetrainConfig {
   /** model store directory */
@@ -31,6 +33,11 @@ export interface RetrainConfig {
     holdoutMinEvents: number;
   };
   ann: AnnIndexOptions;
+  /**
+   * Pin content and user profile features (src/features/two-tower.ts), used when the job is
+   * given a ContentSource (`--from-storage`); the fitted spec is stored in the model.
+   */
+  features: Partial<FitOptions> & { enabled: boolean };
   /** minutes between runs for `runScheduled`; 0 = once */
   scheduleMinutes: number;
   /** publish even when the gate fails */
@@ -45,6 +52,7 @@ export const DEFAULT_RETRAIN_CONFIG: RetrainConfig = {
   train: {},
   gate: { k: 50, maxUsers: 1000, holdoutMinEvents: 3, maxRegression: 0.005, minRecall: 0 },
   ann: { m: 16, efConstruction: 200, ef: 100 },
+  features: { enabled: true },
   scheduleMinutes: 0,
   force: false,
 };
@@ -71,7 +79,11 @@ export function resolveRetrainConfig(file?: string, overrides: Partial<RetrainCo
     train: { ...d.train, ...fromFile.train, ...overrides.train },
     gate: { ...d.gate, ...fromFile.gate, ...overrides.gate },
     ann: { ...d.ann, ...fromFile.ann, ...overrides.ann },
+    features: { ...d.features, ...fromFile.features, ...overrides.features },
   };
+  if (typeof c.features.enabled !== 'boolean') throw new Error(`retrain config: features.enabled must be a boolean, got ${JSON.stringify(c.features.enabled)}`);
+  const knownFit = new Set([...Object.keys(DEFAULT_FIT), 'vectors', 'enabled']);
+  for (const k of Object.keys(c.features)) if (!knownFit.has(k)) throw new Error(`retrain config: unknown key "features.${k}" (known: ${[...knownFit].join(', ')})`);
   if (!(c.scheduleMinutes >= 0)) throw new Error(`retrain config: scheduleMinutes must be >= 0, got ${c.scheduleMinutes}`);
   if (!Number.isInteger(c.gate.k) || c.gate.k < 1) throw new Error(`retrain config: gate.k must be a positive integer, got ${c.gate.k}`);
   if (!Number.isInteger(c.gate.maxUsers) || c.gate.maxUsers < 1) throw new Error(`retrain config: gate.maxUsers must be a positive integer, got ${c.gate.maxUsers}`);
@@ -94,17 +106,69 @@ export interface RetrainReport {
   published: boolean;
   version: string | null;
   reason: string;
+  /** fingerprint of the feature spec the candidate was trained with (null: no features) */
+  features: string | null;
+  pinFeatureDim: number;
+  userFeatureDim: number;
 }
 
-export async function runRetrain(source: EngagementSource, config: RetrainConfig, log: (msg: string) => void = () => {}): Promise<RetrainReport> {
+export interface RetrainInputs {
+  /** pin and user content for features (storage); without it the towers read ids only */
+  content?: ContentSource;
+}
+
+/** Fetched content, kept so another spec (the serving version's) can encode the same records. */
+interface FetchedContent {
+  source: ContentSource;
+  userIds: readonly string[];
+  users: (UserContent | undefined)[];
+  window: number;
+}
+
+export async function runRetrain(
+  source: EngagementSource,
+  config: RetrainConfig,
+  log: (msg: string) => void = () => {},
+  inputs: RetrainInputs = {},
+): Promise<RetrainReport> {
   const store = new ModelStore(config.store, config.keep);
   const built = await buildTrainingData(source, { holdoutMinEvents: config.gate.holdoutMinEvents });
   const { train } = built;
   log(`retrain: ${built.events} events, ${train.numUsers} users, ${train.numPins} pins, ${train.pins.length} training engagements from ${source.description}`);
 
+  let spec: FeatureSpec | undefined;
+  let fetched: FetchedContent | undefined;
+  if (inputs.content && config.features.enabled) {
+    const { enabled: _on, ...fit } = config.features;
+    const window = fit.activityWindow ?? DEFAULT_FIT.activityWindow;
+    const pins = await inputs.content.pins(built.pinIds);
+    const users = await inputs.content.users(built.userIds, window);
+    fetched = { source: inputs.content, userIds: built.userIds, users, window };
+    spec = fitFeatureSpec(present(pins), present(users), built.lastTimestamp, fit);
+    const enc = new FeatureEncoder(spec);
+    if (enc.pinWidth > 0) {
+      train.pinFeatures = enc.encodePins(pins);
+      train.pinFeatureDim = enc.pinWidth;
+    }
+    if (enc.userWidth > 0) {
+      train.userProfiles = enc.encodeUsers(users);
+      train.userFeatureDim = enc.userWidth;
+    }
+    log(`retrain: features ${enc.fingerprint} from ${inputs.content.description}: ${enc.pinWidth} per pin (${present(pins).length}/${pins.length} pins described), ${enc.userWidth} per user`);
+  }
+
   const topts: Partial<TrainOptions> = { ...DEFAULT_TRAIN_OPTIONS, ...config.train };
   const seed = topts.seed ?? 1;
-  const model = new TwoTowerModel({ ...DEFAULT_CONFIG, ...config.model, name: config.modelName, version: 'candidate', numPins: train.numPins });
+  const model = new TwoTowerModel({
+    ...DEFAULT_CONFIG,
+    ...config.model,
+    name: config.modelName,
+    version: 'candidate',
+    numPins: train.numPins,
+    pinFeatureDim: train.pinFeatureDim ?? 0,
+    userFeatureDim: train.userFeatureDim ?? 0,
+    ...(spec ? { features: spec } : {}),
+  });
   model.initRandom(new Rng(seed ^ 0x5bd1e995), topts.initScale ?? 0.1);
   const trainer = new TwoTowerTrainer(model, train, {
     ...topts,
@@ -123,6 +187,7 @@ export async function runRetrain(source: EngagementSource, config: RetrainConfig
   if (currentVersion) {
     const bundle = store.load(currentVersion);
     const mapped = mapToBundle(bundle, built.pinIds, train, built.heldOut);
+    await encodeForModel(bundle, mapped.train, fetched);
     currentRecall = recallAtK(bundle.model, mapped.train, mapped.heldOut, ropts).recall;
     log(`retrain: serving ${currentVersion} recall@${cand.k} ${currentRecall.toFixed(4)} on the same users`);
   }
@@ -143,6 +208,9 @@ export async function runRetrain(source: EngagementSource, config: RetrainConfig
     published: false,
     version: null,
     reason: gate.reason,
+    features: spec ? new FeatureEncoder(spec).fingerprint : null,
+    pinFeatureDim: model.config.pinFeatureDim,
+    userFeatureDim: model.config.userFeatureDim,
   };
   if (!gate.pass && !config.force) {
     log(`retrain: not published: ${gate.reason}`);
@@ -150,15 +218,52 @@ export async function runRetrain(source: EngagementSource, config: RetrainConfig
   }
   const version = store.nextVersion();
   model.setVersion(version);
-  const index = AnnIndex.build(model.versionInfo, model.allPinEmbeddings(), model.dim, { ...config.ann, seed });
+  const index = AnnIndex.build(model.versionInfo, model.allPinEmbeddings(train.pinFeatures), model.dim, { ...config.ann, seed });
   const identity = built.pinIds.every((id, i) => id === String(i));
   store.publish(model, index, {
     metrics: { [`recall@${cand.k}`]: cand.recall, examplesPerSecond: res.examplesPerSecond },
-    info: { source: source.description, events: built.events, users: train.numUsers, gate: gate.reason, forced: !gate.pass, train: config.train, model: config.model },
+    info: {
+      source: source.description,
+      events: built.events,
+      users: train.numUsers,
+      gate: gate.reason,
+      forced: !gate.pass,
+      train: config.train,
+      model: config.model,
+      features: report.features,
+    },
     ...(identity ? {} : { pinIds: built.pinIds }),
   });
   log(`retrain: published ${version}${gate.pass ? '' : ' (forced past the gate)'}`);
   return { ...report, published: true, version, reason: gate.pass ? gate.reason : `forced: ${gate.reason}` };
+}
+
+function present<T>(xs: readonly (T | undefined)[]): T[] {
+  return xs.filter((x): x is T => x !== undefined);
+}
+
+/**
+ * Gives the serving version's validation data the features *its* spec encodes (from the same
+ * records), so it is judged on the inputs it was trained with, never on the candidate's.
+ */
+async function encodeForModel(bundle: ServingBundle, ts: TrainingSet, fetched: FetchedContent | undefined): Promise<void> {
+  const spec = bundle.model.config.features;
+  if (!spec || !fetched) return;
+  const enc = new FeatureEncoder(spec);
+  const c = bundle.model.config;
+  if (enc.pinWidth > 0) {
+    const ids = bundle.pinIds ? [...bundle.pinIds] : Array.from({ length: c.numPins }, (_, i) => String(i));
+    const pins: (PinContent | undefined)[] = await fetched.source.pins(ids);
+    ts.pinFeatures = enc.encodePins(pins);
+    ts.pinFeatureDim = enc.pinWidth;
+  }
+  if (enc.userWidth > 0) {
+    // users are in the same order in both id spaces; refetch only if the windows differ
+    const w = spec.user.activityWindow;
+    const users = w === fetched.window ? fetched.users : await fetched.source.users(fetched.userIds, w);
+    ts.userProfiles = enc.encodeUsers(users);
+    ts.userFeatureDim = enc.userWidth;
+  }
 }
 
 /** Translates the new data into the serving version's pin id space (unknown pins dropped / missed). */
@@ -199,7 +304,7 @@ function mapToBundle(bundle: ServingBundle, pinIds: readonly string[], train: Tr
 export async function runScheduled(
   makeSource: () => EngagementSource,
   config: RetrainConfig,
-  opts: { signal?: AbortSignal; log?: (msg: string) => void; maxRuns?: number } = {},
+  opts: { signal?: AbortSignal; log?: (msg: string) => void; maxRuns?: number; inputs?: () => RetrainInputs } = {},
 ): Promise<RetrainReport[]> {
   const log = opts.log ?? (() => {});
   if (!(config.scheduleMinutes > 0)) throw new Error('retrain: scheduleMinutes must be > 0 for a schedule');
@@ -208,7 +313,7 @@ export async function runScheduled(
   while (!opts.signal?.aborted && (opts.maxRuns === undefined || runs < opts.maxRuns)) {
     runs++;
     try {
-      reports.push(await runRetrain(makeSource(), config, log));
+      reports.push(await runRetrain(makeSource(), config, log, opts.inputs?.() ?? {}));
     } catch (e) {
       log(`retrain: run ${runs} failed: ${(e as Error).message}`);
     }

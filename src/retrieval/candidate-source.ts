@@ -5,18 +5,22 @@
  */
 import { checkRequest } from '../candidates/common.js';
 import type { Candidate, CandidateGenerator, CandidateRequest } from '../candidates/types.js';
-import type { UserInput } from './model.js';
-import type { RetrievalService } from './service.js';
+import type { PinContent, UserContent } from '../features/two-tower.js';
+import type { ContentQuery, RetrievalService } from './service.js';
 
 export interface TwoTowerSourceOptions {
   /** generator name (default 'two_tower') */
   name?: string;
   /** recent engaged pins of a known user, most recent last (used when queryPins is empty) */
   userHistory?: (user: number) => ArrayLike<number> | undefined;
-  /** features of a pin (needed for pins newer than the model) */
-  pinFeatures?: (pin: number) => Float32Array | undefined;
-  /** profile features and PinnerSage interest embedding of a known user */
-  userProfile?: (user: number) => Float32Array | undefined;
+  /**
+   * content of a pin (metadata, annotations, text, vectors); the service encodes it with the
+   * serving model's own feature spec, so it can never feed another version's features
+   */
+  pinContent?: (pin: number) => PinContent | undefined;
+  /** the requesting user's profile record and recent actions */
+  userContent?: (req: CandidateRequest) => UserContent | undefined;
+  /** PinnerSage interest embedding of a known user */
   userInterest?: (user: number) => Float32Array | undefined;
 }
 
@@ -36,22 +40,18 @@ export class TwoTowerCandidateSource implements CandidateGenerator {
     const o = this.opts;
     let history: ArrayLike<number> = req.queryPins;
     if (history.length === 0 && req.user !== undefined && o.userHistory) history = o.userHistory(req.user) ?? [];
-    const input: UserInput = { history };
-    if (o.pinFeatures) {
-      const f: (Float32Array | undefined)[] = new Array(history.length);
-      for (let i = 0; i < history.length; i++) f[i] = o.pinFeatures(history[i]!);
-      input.historyFeatures = f;
-    }
+    const q: ContentQuery = { history };
+    if (o.pinContent) q.pinContent = o.pinContent;
+    const user = o.userContent?.(req);
+    if (user) q.user = user;
     if (req.user !== undefined) {
-      const prof = o.userProfile?.(req.user);
       const int = o.userInterest?.(req.user);
-      if (prof) input.profile = prof;
-      if (int) input.interest = int;
+      if (int) q.interest = int;
     }
     // the user's own pins are not candidates
     const seen = new Set<number>();
     for (let i = 0; i < history.length; i++) seen.add(history[i]!);
-    const r = this.service.retrieve(input, req.limit, seen.size > 0 ? (p) => !seen.has(p) : undefined);
+    const r = this.service.retrieveContent(q, req.limit, seen.size > 0 ? (p) => !seen.has(p) : undefined);
     const out: Candidate[] = new Array<Candidate>(r.pins.length);
     for (let i = 0; i < r.pins.length; i++) {
       out[i] = { pin: r.pins[i]!, score: r.scores[i]!, sources: [this.name], features: { two_tower: r.scores[i]! } };

@@ -122,6 +122,8 @@ export interface BuiltData {
   pinIds: string[];
   userIds: string[];
   events: number;
+  /** newest engagement timestamp (feature ages are measured from it) */
+  lastTimestamp: number;
 }
 
 /** Reads a source into a TrainingSet (users' pins in time order, duplicates kept once). */
@@ -133,6 +135,7 @@ export async function buildTrainingData(source: EngagementSource, opts: BuildOpt
   const userIndex = new Map<string, number>();
   const rows: { u: number; p: number; t: number; seq: number }[] = [];
   let events = 0;
+  let lastTimestamp = -Infinity;
   for await (const e of source.events()) {
     events++;
     if (opts.actions ? !opts.actions.has(e.action) : NON_ENGAGEMENT_ACTIONS.has(e.action)) continue;
@@ -149,6 +152,7 @@ export async function buildTrainingData(source: EngagementSource, opts: BuildOpt
       pinIndex.set(e.pin, p);
     }
     rows.push({ u, p, t: e.timestamp, seq: rows.length });
+    if (e.timestamp > lastTimestamp) lastTimestamp = e.timestamp;
   }
   if (rows.length === 0) throw new Error(`${source.description}: no engagement events`);
   rows.sort((a, b) => a.u - b.u || a.t - b.t || a.seq - b.seq);
@@ -187,7 +191,7 @@ export async function buildTrainingData(source: EngagementSource, opts: BuildOpt
     ps.push(p);
   }
   const train = trainingSetFromPairsTyped(us, ps, numUsers, pinIds.length);
-  return { train, heldOut, pinIds, userIds, events };
+  return { train, heldOut, pinIds, userIds, events, lastTimestamp };
 }
 
 function trainingSetFromPairsTyped(us: number[], ps: number[], numUsers: number, numPins: number): TrainingSet {

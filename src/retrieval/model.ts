@@ -13,6 +13,8 @@
  * serving and training allocate nothing per call.
  */
 
+import { pinFeatureWidth, userFeatureWidth, validateFeatureSpec, type FeatureSpec } from '../features/two-tower.js';
+
 export interface TwoTowerConfig {
   /** model name, part of the version metadata */
   name: string;
@@ -39,6 +41,11 @@ export interface TwoTowerConfig {
    * can carry popularity in their length; the user's length never changes a user's ranking.
    */
   normalizePins?: boolean;
+  /**
+   * How pin and profile features were encoded at training (src/features/two-tower.ts). Serving
+   * encodes with this same spec; absent = the model takes raw feature vectors (or none).
+   */
+  features?: FeatureSpec;
 }
 
 /** Whether the pin tower's output is L2-normalised. */
@@ -95,6 +102,13 @@ export function validateConfig(c: TwoTowerConfig): void {
   if (c.normalizePins !== undefined && typeof c.normalizePins !== 'boolean') throw new Error('two-tower config: normalizePins must be a boolean');
   if (typeof c.name !== 'string' || c.name === '') throw new Error('two-tower config: name must be a non-empty string');
   if (typeof c.version !== 'string') throw new Error('two-tower config: version must be a string');
+  if (c.features !== undefined) {
+    validateFeatureSpec(c.features);
+    const pw = pinFeatureWidth(c.features);
+    const uw = userFeatureWidth(c.features);
+    if (pw !== c.pinFeatureDim) throw new Error(`two-tower config: pinFeatureDim ${c.pinFeatureDim} but the feature spec encodes ${pw} pin features`);
+    if (uw !== c.userFeatureDim) throw new Error(`two-tower config: userFeatureDim ${c.userFeatureDim} but the feature spec encodes ${uw} user features`);
+  }
 }
 
 /** The parameter tensors, by name, in serialisation order. */

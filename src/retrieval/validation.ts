@@ -4,7 +4,7 @@
  * that compares a candidate model against the serving one.
  */
 import { Rng } from '../util/rng.js';
-import type { TwoTowerModel } from './model.js';
+import type { TwoTowerModel, UserInput } from './model.js';
 import type { TrainingSet } from './training-set.js';
 
 export interface RecallOptions {
@@ -34,7 +34,14 @@ export function recallAtK(model: TwoTowerModel, histories: TrainingSet, heldOut:
   }
   const d = model.dim;
   const N = model.config.numPins;
-  const V = model.allPinEmbeddings();
+  const F = model.config.pinFeatureDim;
+  const pf = F > 0 && histories.pinFeatures && histories.pinFeatureDim === F ? histories.pinFeatures : undefined;
+  const UF = model.config.userFeatureDim;
+  const prof = UF > 0 && histories.userProfiles && histories.userFeatureDim === UF ? histories.userProfiles : undefined;
+  const ID = model.config.interestDim;
+  const ints = ID > 0 && histories.userInterests && histories.interestDim === ID ? histories.userInterests : undefined;
+  // the same features the towers were trained with: the index side and the user side
+  const V = model.allPinEmbeddings(pf);
   const u = new Float32Array(d);
   const excluded = new Uint8Array(N);
   let hits = 0;
@@ -42,7 +49,11 @@ export function recallAtK(model: TwoTowerModel, histories: TrainingSet, heldOut:
     const h = histories.pins.subarray(histories.offsets[us]!, histories.offsets[us + 1]!);
     const target = heldOut[us]!;
     if (target >= N) continue; // no embedding: a miss
-    model.userEmbedding({ history: h }, u);
+    const input: UserInput = { history: h };
+    if (pf) input.historyFeatures = Array.from(h, (p) => (p >= 0 && p < N ? pf.subarray(p * F, (p + 1) * F) : undefined));
+    if (prof) input.profile = prof.subarray(us * UF, (us + 1) * UF);
+    if (ints) input.interest = ints.subarray(us * ID, (us + 1) * ID);
+    model.userEmbedding(input, u);
     for (let i = 0; i < h.length; i++) if (h[i]! >= 0 && h[i]! < N) excluded[h[i]!] = 1;
     const ts = dotRow(u, V, target * d, d);
     let above = 0;

@@ -31,7 +31,8 @@ import { GbdtRanker } from '../ranking/gbdt-ranker.js';
 import { candidateRecords, JsonlCandidateLogSink, type CandidateLogSink } from '../ranking/logging.js';
 import type { Ranker } from '../ranking/ranker.js';
 import { ModelRegistry } from '../ranking/registry.js';
-import { TwoTowerCandidateSource } from '../retrieval/candidate-source.js';
+import { storedPinContents, storedUserContent } from '../features/storage.js';
+import { ServingTwoTower } from '../retrieval/graph-source.js';
 import { ModelStore } from '../retrieval/model-store.js';
 import { RetrievalService } from '../retrieval/service.js';
 import type { StorageConfig } from '../storage/open.js';
@@ -313,49 +314,6 @@ class PrefixGuard implements CandidateGenerator {
   }
 }
 
-/** Two-tower retrieval in the graph's id space: the model may have its own pin ids (pin-ids.txt). */
-class GraphTwoTower implements CandidateGenerator {
-  readonly name = 'two_tower';
-  private readonly inner: TwoTowerCandidateSource;
-  private readonly toModel: (p: number) => number;
-  private readonly toGraph: (m: number) => number;
-
-  constructor(service: RetrievalService, g: PinBoardGraph) {
-    this.inner = new TwoTowerCandidateSource(service);
-    const b = service.current;
-    const n = b.model.config.numPins;
-    if (b.pinIds) {
-      const ids = b.pinIds;
-      const byId = new Map<string, number>();
-      for (let i = 0; i < ids.length; i++) byId.set(ids[i]!, i);
-      this.toModel = (p) => byId.get(g.pins.external(p)) ?? -1;
-      this.toGraph = (m) => (m < ids.length ? g.pins.get(ids[m]!) : -1);
-    } else {
-      this.toModel = (p) => (p < n ? p : -1);
-      this.toGraph = (m) => (m < g.numPins ? m : -1);
-    }
-  }
-
-  generate(req: CandidateRequest): Candidate[] {
-    const pins: number[] = [];
-    const weights: number[] = [];
-    for (let i = 0; i < req.queryPins.length; i++) {
-      const m = this.toModel(req.queryPins[i]!);
-      if (m < 0) continue;
-      pins.push(m);
-      weights.push(req.queryWeights?.[i] ?? 1);
-    }
-    if (pins.length === 0) return [];
-    const { user: _user, ...rest } = req;
-    const out: Candidate[] = [];
-    for (const c of this.inner.generate({ ...rest, queryPins: pins, queryWeights: weights })) {
-      const p = this.toGraph(c.pin);
-      if (p >= 0) out.push({ ...c, pin: p });
-    }
-    return out;
-  }
-}
-
 /** Adds GBDT feature contributions (`gbdt:<feature>`, `gbdt:bias`) to the top pins' explain parts. */
 class GbdtExplained implements Surface {
   readonly name: string;
@@ -493,6 +451,9 @@ export class FullSurfaces {
   private relatedRanker: GbdtRanker | null = null;
   private homeRanker: GbdtRanker | null = null;
   private retrieval: RetrievalService | null = null;
+  /** the two-tower model with its feature inputs and online-added pins (src/retrieval/graph-source.ts) */
+  private twoTower: ServingTwoTower | null = null;
+  private restoreHome: (() => void) | null = null;
   private snapshotIds: IdMap | null = null;
   private memboostTable: MemboostTable | null = null;
   private memboostParams: MemboostParams = DEFAULT_MEMBOOST;
@@ -572,7 +533,10 @@ export class FullSurfaces {
       const store = new ModelStore(tp);
       if (store.current() !== null) this.retrieval = new RetrievalService(store.load());
     }
-    a['twoTower'] = this.retrieval ? `${tp} (${this.retrieval.version.version})` : null;
+    // a model trained on content features reads every stored pin's record (not only text ones)
+    const tt = this.retrieval;
+    this.twoTower = tt ? new ServingTwoTower(tt, tt.encoder && tt.encoder.pinWidth > 0 ? (await storedPinContents(this.engine.storage)).values() : []) : null;
+    a['twoTower'] = this.retrieval ? `${tp} (${this.retrieval.version.version}${tt?.encoder ? `, features ${tt.encoder.fingerprint}` : ''})` : null;
     if (c.homefeed.pinnerSageEmbeddings === 'two_tower' && !this.retrieval)
       throw new Error(`pipelines: homefeed.pinnerSageEmbeddings is two_tower but ${tp} has no published two-tower model`);
 
@@ -608,6 +572,7 @@ export class FullSurfaces {
     });
     this.hookEvents();
     this.hookCatalogue();
+    this.hookHomefeed();
     // build now, not on the first request
     const g = this.engine.snapshot.graph;
     if (c.related.enabled) this.engine.surface(SURFACES.related, g);
@@ -653,9 +618,30 @@ export class FullSurfaces {
       await upsert(pins);
       const rows = this.catalogue.rows;
       for (const p of pins) if (hasContent(p)) rows.set(p.id, { ...rows.get(p.id), ...p });
+      this.twoTower?.upsert(pins); // new pins enter the two-tower index from their content
     };
     this.restoreUpsert = () => {
       delete (engine as { upsertPins?: unknown }).upsertPins;
+    };
+  }
+
+  /**
+   * Gives the home feed's two_tower generator the user's profile (record + recent actions), read
+   * from storage per request when the serving model has profile features.
+   */
+  private hookHomefeed(): void {
+    if (this.restoreHome) return;
+    const engine = this.engine;
+    const home = engine.homefeed.bind(engine);
+    engine.homefeed = async (userId, r) => {
+      const tt = this.twoTower;
+      const w = tt?.userWindow ?? 0;
+      if (!tt || w === 0) return home(userId, r);
+      const user = await storedUserContent(engine.storage, userId, w);
+      return tt.withUser(user, () => home(userId, r));
+    };
+    this.restoreHome = () => {
+      delete (engine as { homefeed?: unknown }).homefeed;
     };
   }
 
@@ -707,8 +693,8 @@ export class FullSurfaces {
     if (c.homefeed.enabled && (c.homefeed.quotas.pinnersage ?? 0) > 0) {
       const kind = c.homefeed.pinnerSageEmbeddings;
       embeddings =
-        this.retrieval && kind !== 'svd' ? twoTowerEmbeddings(this.retrieval, g) : graphEmbeddings(g, c.homefeed.pinnerSageDim, this.engine.config.seed);
-      this.info.artefacts['pinnerSageEmbeddings'] = embeddings ? (this.retrieval && kind !== 'svd' ? 'two_tower' : 'svd') : null;
+        this.twoTower && kind !== 'svd' ? twoTowerEmbeddings(this.twoTower, g) : graphEmbeddings(g, c.homefeed.pinnerSageDim, this.engine.config.seed);
+      this.info.artefacts['pinnerSageEmbeddings'] = embeddings ? (this.twoTower && kind !== 'svd' ? 'two_tower' : 'svd') : null;
     }
     const memboost = this.memboostTable ? remapMemboostTable(this.memboostTable, this.snapshotIds, g) : null;
     const freshMap = this.freshMap ? remapFreshMap(this.freshMap, this.snapshotIds, g) : null;
@@ -787,7 +773,7 @@ export class FullSurfaces {
     const fresh: HomeFeedSource[] = [];
     if ((q.pixie ?? 0) > 0)
       sources.push({ generator: new PixieGenerator(new PixieWalker(g), { walk: pixieOpts, localeBias: this.engine.config.localeBias }), quota: q.pixie! });
-    if (this.retrieval && (q.two_tower ?? 0) > 0) sources.push({ generator: new GraphTwoTower(this.retrieval, g), quota: q.two_tower! });
+    if (this.twoTower && (q.two_tower ?? 0) > 0) sources.push({ generator: this.twoTower.generator(g), quota: q.two_tower! });
     if (h.embeddings && (q.pinnersage ?? 0) > 0) {
       const ps = new OnDemandPinnerSage(h.embeddings.table, h.embeddings.index, {
         halfLifeMs: this.engine.config.homefeedHalfLifeMs,
@@ -831,6 +817,8 @@ export class FullSurfaces {
     this.restoreIngest = null;
     this.restoreUpsert?.();
     this.restoreUpsert = null;
+    this.restoreHome?.();
+    this.restoreHome = null;
     this.removeOverrideCheck?.();
     this.removeOverrideCheck = null;
     await this.counters?.close();
@@ -856,10 +844,10 @@ function extendsIds(base: PinBoardGraph, g: PinBoardGraph): boolean {
 }
 
 /** The two-tower pin tower's embeddings (unit rows) in the graph's dense order, and an index. */
-function twoTowerEmbeddings(service: RetrievalService, g: PinBoardGraph): { table: EmbeddingTable; index: NeighbourIndex } | null {
-  const b = service.current;
+function twoTowerEmbeddings(tt: ServingTwoTower, g: PinBoardGraph): { table: EmbeddingTable; index: NeighbourIndex } | null {
+  const b = tt.service.current;
   const d = b.model.dim;
-  const all = b.model.allPinEmbeddings();
+  const all = tt.pinEmbeddings();
   const vectors = new Float32Array(g.numPins * d);
   const present = new Uint8Array(g.numPins);
   const byId = new Map<string, number>();
