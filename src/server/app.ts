@@ -264,7 +264,7 @@ export async function startService(config: ServerConfig): Promise<Service> {
   }
   try {
     // the full pipelines (docs/pipelines.md); BOARDWALK_PIPELINES=off keeps the Pixie-only surfaces
-    if (process.env['BOARDWALK_PIPELINES'] !== 'off') pipelines = await installFullSurfaces(engine, { dataDir: config.storage.dataDir, storage: config.storage });
+    if (process.env['BOARDWALK_PIPELINES'] !== 'off') pipelines = await installFullSurfaces(engine, { dataDir: config.storage.dataDir, storage: config.storage, pinnersage: config.pinnersage });
   } catch (err) {
     await engine.close();
     await storage.close();

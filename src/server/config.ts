@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_ENGINE, type EngineConfig } from '../serving/engine.js';
+import { DEFAULT_PINNERSAGE_SERVING, type PinnerSageServingConfig } from '../serving/pinnersage-profiles.js';
 import { DEFAULT_STORAGE, type StorageConfig } from '../storage/open.js';
 import { parseOrThrow } from '../util/zod-parse.js';
 
@@ -21,6 +22,8 @@ export interface ServerConfig {
   bodyLimitBytes: number;
   storage: StorageConfig;
   engine: EngineConfig;
+  /** PinnerSage daily profiles: poll for new runs, optional in-process schedule, job settings */
+  pinnersage: PinnerSageServingConfig;
   /** product features (docs/product-features.md, HTTP section); left out = defaults */
   auth?: AuthConfig;
   namespaces?: NamespacesConfig;
@@ -66,6 +69,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   bodyLimitBytes: 32 * 1024 * 1024,
   storage: DEFAULT_STORAGE,
   engine: DEFAULT_ENGINE,
+  pinnersage: DEFAULT_PINNERSAGE_SERVING,
 };
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
@@ -115,6 +119,17 @@ const FileSchema = z.strictObject({
         .optional(),
     })
     .optional(),
+  pinnersage: z
+    .strictObject({
+      pollSeconds: int(0).optional(),
+      dailyEveryMinutes: int(0).optional(),
+      lookbackDays: z.number().positive().optional(),
+      lambda: z.number().min(0).optional(),
+      threshold: z.number().min(0).optional(),
+      maxActions: int(1, 10_000).optional(),
+      actions: z.array(z.enum(['impression', 'click', 'long_click', 'closeup', 'save', 'hide'])).min(1).optional(),
+    })
+    .optional(),
   auth: z
     .strictObject({
       adminKeys: z.array(z.string().min(8, 'keys must be at least 8 characters')).optional(),
@@ -159,6 +174,8 @@ export const ENV_VARS: Record<string, { path: string; type: 'string' | 'int' | '
   BOARDWALK_REBUILD_INTERVAL_MS: { path: 'engine.rebuildIntervalMs', type: 'int' },
   BOARDWALK_POLL_INTERVAL_MS: { path: 'engine.pollIntervalMs', type: 'int' },
   BOARDWALK_PIXIE_STEPS: { path: 'engine.pixie.steps', type: 'int' },
+  BOARDWALK_PINNERSAGE_DAILY_MINUTES: { path: 'pinnersage.dailyEveryMinutes', type: 'int' },
+  BOARDWALK_PINNERSAGE_POLL_SECONDS: { path: 'pinnersage.pollSeconds', type: 'int' },
   BOARDWALK_ADMIN_KEY: { path: 'auth.adminKeys', type: 'list' },
   BOARDWALK_ADMIN_KEYS: { path: 'auth.adminKeys', type: 'list' },
   BOARDWALK_READ_KEY: { path: 'auth.readKeys', type: 'list' },
@@ -201,7 +218,7 @@ function validate(raw: unknown, where: string): FileConfig {
 }
 
 function merge(base: ServerConfig, f: FileConfig): ServerConfig {
-  const { storage, engine, auth, namespaces, rules, experiments, cursor, filters, ...top } = f;
+  const { storage, engine, pinnersage, auth, namespaces, rules, experiments, cursor, filters, ...top } = f;
   const out: ServerConfig = { ...base, ...(top as Partial<ServerConfig>) };
   if (auth) out.auth = { ...(base.auth ?? DEFAULT_AUTH), ...auth };
   if (namespaces) out.namespaces = { ...(base.namespaces ?? DEFAULT_NAMESPACES), ...namespaces };
@@ -215,6 +232,7 @@ function merge(base: ServerConfig, f: FileConfig): ServerConfig {
     out.features = fe;
   }
   out.storage = { ...base.storage, ...(storage as Partial<StorageConfig>) };
+  out.pinnersage = { ...base.pinnersage, ...(pinnersage as Partial<PinnerSageServingConfig>) };
   const { pixie, ...eng } = engine ?? {};
   out.engine = { ...base.engine, ...(eng as Partial<EngineConfig>), pixie: { ...base.engine.pixie, ...pixie } };
   return out;

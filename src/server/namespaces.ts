@@ -159,7 +159,7 @@ export async function openTenant(base: ServerConfig, ns: string, metrics: Server
   let pipelines: FullSurfaces | null = null;
   try {
     engine = await Engine.open(storage, config.engine, metrics.observer());
-    if (process.env['BOARDWALK_PIPELINES'] !== 'off') pipelines = await installFullSurfaces(engine, { dataDir: config.storage.dataDir, storage: config.storage });
+    if (process.env['BOARDWALK_PIPELINES'] !== 'off') pipelines = await installFullSurfaces(engine, { dataDir: config.storage.dataDir, storage: config.storage, pinnersage: config.pinnersage });
     const app = build({ engine, config, metrics, namespace: ns });
     await app.ready();
     const e = engine;

@@ -38,6 +38,8 @@ import { RetrievalService } from '../retrieval/service.js';
 import type { StorageConfig } from '../storage/open.js';
 import type { PinRecord } from '../storage/types.js';
 import { HomeFeedSurface, OnDemandPinnerSage, type HomeFeedBlend, type HomeFeedSource } from '../surfaces/home-feed.js';
+import { embeddingsVersion } from './pinnersage-embeddings.js';
+import { DEFAULT_PINNERSAGE_SERVING, ServedProfiles, StoredPinnerSage, type PinnerSageServingConfig, type ServedEmbeddings } from './pinnersage-profiles.js';
 import { PixieHomeFeed } from '../surfaces/pixie-surfaces.js';
 import { overridesKey, VisitCountRanker } from '../surfaces/overrides.js';
 import {
@@ -432,6 +434,8 @@ export interface FullSurfacesOptions {
   config?: PipelineOverrides;
   /** startup and rebuild messages */
   log?: (msg: string) => void;
+  /** PinnerSage daily profiles: polling for new runs, the in-process schedule, job settings */
+  pinnersage?: PinnerSageServingConfig;
 }
 
 /** What was found and plugged in; returned by installFullSurfaces. */
@@ -460,6 +464,9 @@ export class FullSurfaces {
   private freshMap: FreshNeighbourMap | null = null;
   private catalogue: Catalogue = { rows: new Map() };
   private restoreIngest: (() => void) | null = null;
+  /** stored daily PinnerSage profiles + online updates (src/serving/pinnersage-profiles.ts) */
+  private profiles: ServedProfiles | null = null;
+  private restoreProfiles: (() => void) | null = null;
   private restoreUpsert: (() => void) | null = null;
   private removeOverrideCheck: (() => void) | null = null;
   /** ranker model versions experiments asked for, by file path */
@@ -544,6 +551,14 @@ export class FullSurfaces {
     this.freshMap = existsSync(np) ? loadFreshNeighbourMap(np) : null;
     a['newNeighbours'] = this.freshMap ? np : null;
 
+    if (!this.profiles && c.homefeed.enabled && (c.homefeed.quotas.pinnersage ?? 0) > 0)
+      this.profiles = new ServedProfiles(this.engine.storage, this.o.pinnersage ?? DEFAULT_PINNERSAGE_SERVING, (m) => this.log(m));
+    if (this.profiles) {
+      await this.profiles.refresh();
+      const run = this.profiles.currentRun;
+      a['pinnerSageProfiles'] = run ? `run ${run.id} (${run.users} users, ${run.modelVersion})` : null;
+    }
+
     this.heavy = null;
     this.log(`pipelines: artefacts ${JSON.stringify(a)}`);
   }
@@ -572,6 +587,7 @@ export class FullSurfaces {
     });
     this.hookEvents();
     this.hookCatalogue();
+    this.hookProfiles();
     this.hookHomefeed();
     // build now, not on the first request
     const g = this.engine.snapshot.graph;
@@ -780,7 +796,7 @@ export class FullSurfaces {
         profile: {},
         retrieval: { medoids: c.pinnerSageMedoids },
       });
-      sources.push({ generator: new PrefixGuard(ps, h.base.numPins), quota: q.pinnersage! });
+      sources.push({ generator: new PrefixGuard(this.pinnerSageSource(h, ps), h.base.numPins), quota: q.pinnersage! });
     }
     const steps = pixieOpts.steps ?? 20_000;
     if (g.meta.pins.createdAt && (q.fresh_boards ?? 0) > 0)
@@ -805,12 +821,65 @@ export class FullSurfaces {
     return s;
   }
 
+  /**
+   * Feeds ingested events to the online PinnerSage clusters, keys cached home feeds by the
+   * viewer's profile version, and starts polling for new daily runs (and the in-process schedule).
+   */
+  private hookProfiles(): void {
+    const p = this.profiles;
+    if (this.restoreProfiles || !p) return;
+    const engine = this.engine;
+    const ingest = engine.ingest.bind(engine);
+    engine.ingest = async (events) => {
+      const r = await ingest(events);
+      p.record(events);
+      return r;
+    };
+    engine.viewerTag = (u) => p.tag(u);
+    p.start(() => this.servedEmbeddings());
+    this.restoreProfiles = () => {
+      delete (engine as { ingest?: unknown }).ingest;
+      engine.viewerTag = () => '';
+    };
+  }
+
+  /** The stored + online profile source, with `onDemand` for users without a stored profile. */
+  private pinnerSageSource(h: Heavy, onDemand: CandidateGenerator): CandidateGenerator {
+    const p = this.profiles;
+    if (!p || !h.embeddings) return onDemand;
+    const bound = p.bind(h.base, h.embeddings.table);
+    return new StoredPinnerSage(bound, h.embeddings.table, h.embeddings.index, { medoids: this.config.homefeed.pinnerSageMedoids }, onDemand);
+  }
+
+  /** The embeddings the home feed serves PinnerSage with (what an in-process daily run clusters in). */
+  private servedEmbeddings(): ServedEmbeddings | null {
+    const h = this.heavyFor(this.engine.snapshot.graph);
+    if (!h.embeddings) return null;
+    const kind = this.info.artefacts['pinnerSageEmbeddings'] === 'two_tower' ? 'two_tower' : 'svd';
+    const version = embeddingsVersion(kind, h.base, h.embeddings.table.dim, this.engine.config.seed, this.retrieval);
+    return { graph: h.base, table: h.embeddings.table, version };
+  }
+
+  /** The served PinnerSage profiles (null when the home feed has no PinnerSage source). */
+  get pinnerSageProfiles(): ServedProfiles | null {
+    return this.profiles;
+  }
+
+  /** Runs the PinnerSage daily job now on the served embeddings; the new profiles are served when it commits. */
+  runPinnerSageDaily(now = Date.now()): ReturnType<ServedProfiles['runDaily']> {
+    if (!this.profiles) throw new Error('pipelines: the home feed has no PinnerSage source (homefeed.quotas.pinnersage is 0)');
+    return this.profiles.runDaily(() => this.servedEmbeddings(), now);
+  }
+
   /** Writes out buffered candidate-log lines. */
   flush(): void {
     this.sink?.flush();
   }
 
   async close(): Promise<void> {
+    await this.profiles?.stop();
+    this.restoreProfiles?.();
+    this.restoreProfiles = null;
     this.sink?.close();
     this.sink = null;
     this.restoreIngest?.();

@@ -28,10 +28,16 @@ export function pinnerSageEmbeddings(g: PinBoardGraph, retrieval: RetrievalServi
   if (o.kind === 'two_tower' && !retrieval) throw new Error('pinnersage embeddings: two_tower needs a published two-tower model');
   if (retrieval && o.kind !== 'svd') {
     const t = twoTowerEmbeddings(retrieval, g);
-    return t ? { ...t, kind: 'two_tower', version: `two_tower:${retrieval.version.name}@${retrieval.version.version}` } : null;
+    return t ? { ...t, kind: 'two_tower', version: embeddingsVersion('two_tower', g, t.table.dim, o.seed, retrieval) } : null;
   }
   const s = graphEmbeddings(g, o.dim, o.seed);
-  return s ? { ...s, kind: 'svd', version: `svd:dim=${s.table.dim}:seed=${o.seed}:graph=${g.numPins}x${g.numBoards}x${g.numEdges}` } : null;
+  return s ? { ...s, kind: 'svd', version: embeddingsVersion('svd', g, s.table.dim, o.seed, null) } : null;
+}
+
+/** The name stored with daily profiles for the embeddings they were clustered in. */
+export function embeddingsVersion(kind: 'svd' | 'two_tower', g: PinBoardGraph, dim: number, seed: number, retrieval: RetrievalService | null): string {
+  if (kind === 'two_tower' && retrieval) return `two_tower:${retrieval.version.name}@${retrieval.version.version}`;
+  return `svd:dim=${dim}:seed=${seed}:graph=${g.numPins}x${g.numBoards}x${g.numEdges}`;
 }
 
 /** The two-tower pin tower's embeddings (unit rows) in the graph's dense order, and an index. */

@@ -4,6 +4,7 @@
  * clusters (OnlineProfiles, fed from event ingestion). A user without a stored profile gets
  * the on-demand clusters of the request's query pins instead. See docs/pinnersage-freshness.md.
  */
+import cluster from 'node:cluster';
 import type { Candidate, CandidateGenerator, CandidateRequest } from '../candidates/types.js';
 import type { PinBoardGraph } from '../graph/graph.js';
 import { runPinnerSageDailyFromStorage, INTEREST_ACTIONS, type DailyFromStorageResult } from '../jobs/pinnersage-run.js';
@@ -214,7 +215,8 @@ export class ServedProfiles {
       t.unref();
       this.timers.push(t);
     }
-    if (c.dailyEveryMinutes > 0) {
+    // with several workers only the first runs the job; the others pick its run up by polling
+    if (c.dailyEveryMinutes > 0 && (cluster.isPrimary || cluster.worker?.id === 1)) {
       const t = setInterval(() => void this.runDaily(served).catch((e: Error) => this.log(`pinnersage: daily run failed (previous profiles stay served): ${e.message}`)), c.dailyEveryMinutes * 60_000);
       t.unref();
       this.timers.push(t);
