@@ -53,6 +53,8 @@ export interface FeaturesConfig {
   cursorTtlMs: number;
   /** pins older than this (created_at) are left out (0 = no time to live) */
   pinTtlMs: number;
+  /** where cursors' served sets live; auto: redis with postgres, sqlite with workers > 1, else memory */
+  servedSets?: 'auto' | 'memory' | 'sqlite' | 'redis';
 }
 
 export const DEFAULT_AUTH: AuthConfig = { adminKeys: [], readKeys: [], metrics: 'read', console: 'read' };
@@ -146,7 +148,9 @@ const FileSchema = z.strictObject({
     .optional(),
   rules: z.strictObject({ file: z.string().min(1).optional() }).optional(),
   experiments: z.strictObject({ file: z.string().min(1).optional() }).optional(),
-  cursor: z.strictObject({ secret: z.string().min(16).optional(), ttlMs: int(1000).optional() }).optional(),
+  cursor: z
+    .strictObject({ secret: z.string().min(16).optional(), ttlMs: int(1000).optional(), servedSets: z.enum(['auto', 'memory', 'sqlite', 'redis']).optional() })
+    .optional(),
   filters: z.strictObject({ pinTtlMs: int(0).optional() }).optional(),
 });
 
@@ -185,6 +189,7 @@ export const ENV_VARS: Record<string, { path: string; type: 'string' | 'int' | '
   BOARDWALK_RULES_FILE: { path: 'rules.file', type: 'string' },
   BOARDWALK_EXPERIMENTS_FILE: { path: 'experiments.file', type: 'string' },
   BOARDWALK_CURSOR_SECRET: { path: 'cursor.secret', type: 'string' },
+  BOARDWALK_SERVED_SETS: { path: 'cursor.servedSets', type: 'string' },
 };
 
 function envValue(name: string, raw: string, type: string): unknown {
@@ -228,6 +233,7 @@ function merge(base: ServerConfig, f: FileConfig): ServerConfig {
     if (experiments?.file !== undefined) fe.experimentsFile = experiments.file;
     if (cursor?.secret !== undefined) fe.cursorSecret = cursor.secret;
     if (cursor?.ttlMs !== undefined) fe.cursorTtlMs = cursor.ttlMs;
+    if (cursor?.servedSets !== undefined) fe.servedSets = cursor.servedSets;
     if (filters?.pinTtlMs !== undefined) fe.pinTtlMs = filters.pinTtlMs;
     out.features = fe;
   }

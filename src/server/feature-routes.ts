@@ -10,8 +10,8 @@ import { KeyRing, authHook } from './auth.js';
 import { DEFAULT_AUTH, DEFAULT_FEATURES, type ServerConfig } from './config.js';
 import { HttpError, parse } from './http.js';
 import type { ServerMetrics } from './metrics.js';
-import { RedisServedSetStore, servedSetRedis } from './redis-served-set.js';
 import { RequestFeatures } from './request-features.js';
+import { openServedSets } from './served-sets.js';
 
 export const NAMESPACE_HEADER = 'x-boardwalk-namespace';
 export const NAMESPACE_RE = /^[a-z][a-z0-9_]{0,39}$/;
@@ -51,13 +51,13 @@ export function installFeatures(app: FastifyInstance, ctx: FeatureContext): Requ
   const ring = new KeyRing(ctx.config.auth ?? DEFAULT_AUTH);
   const fcfg = ctx.config.features ?? DEFAULT_FEATURES;
   let served = ctx.served;
-  if (!served && ctx.config.storage.kind === 'postgres') {
-    // Postgres deployments have Redis: served sets there let any worker follow any cursor
-    const redis = servedSetRedis(ctx.config.storage.redisUrl);
-    served = new RedisServedSetStore(redis, { prefix: `${ctx.config.storage.redisPrefix}:served:`, ttlSeconds: Math.ceil(fcfg.cursorTtlMs / 1000) });
-    app.addHook('onClose', async () => {
-      await redis.quit().catch(() => undefined);
-    });
+  if (!served) {
+    // shared served sets (Redis, or the SQLite file with several workers) let any process follow any cursor
+    const shared = openServedSets(ctx.config);
+    if (shared) {
+      served = shared.store;
+      app.addHook('onClose', shared.close);
+    }
   }
   const feats = new RequestFeatures(ctx.engine, ns, fcfg, served);
   const counter = nsCounter(ctx.metrics);
