@@ -93,6 +93,12 @@ export class ServingTwoTower {
     return true;
   }
 
+  /** The stored content of a model label (model pins and pins added online). */
+  contentOf(label: number): PinContent | undefined {
+    const id = this.labels[label];
+    return id === undefined ? undefined : this.content.get(id);
+  }
+
   /** Pin-tower embeddings of the model's pins (numPins x dim), each with its content features. */
   pinEmbeddings(): Float32Array {
     const model = this.service.current.model;
@@ -117,10 +123,7 @@ export class ServingTwoTower {
   /** @internal used by GraphTwoTower */
   source(): TwoTowerCandidateSource {
     return new TwoTowerCandidateSource(this.service, {
-      pinContent: (l) => {
-        const id = this.labels[l];
-        return id === undefined ? undefined : this.content.get(id);
-      },
+      pinContent: (l) => this.contentOf(l),
       userContent: () => this.users.getStore(),
     });
   }
