@@ -5,6 +5,8 @@
  *   npx tsx bench/two-tower-bench.ts [dataset=citeulike-a] [data=DIR] [epochs=10] [dim=64] [batch=256]
  *       [negatives=256] [lr=0.005] [temperature=0.1] [historyLen=100] [weightDecay=0] [dropout=0]
  *       [logq=1] [pinNorm=1] [seed=1] [evalEvery=1] [ann=1] [store=DIR (publish the trained model + index there)]
+ *       [features=0 (1: seeded synthetic pin content and user profiles through src/features/two-tower.ts,
+ *        to time training with feature projections; the eval sets carry no content, so no HR/NDCG then)]
  */
 import { evalUsers, loadDataset } from '../src/eval/datasets.js';
 import { LeaveOneOutMetrics } from '../src/eval/metrics.js';
@@ -15,6 +17,8 @@ import { ModelStore } from '../src/retrieval/model-store.js';
 import { DEFAULT_CONFIG, TwoTowerModel } from '../src/retrieval/model.js';
 import { TwoTowerTrainer } from '../src/retrieval/trainer.js';
 import type { EvalDataset } from '../src/eval/datasets.js';
+import { FeatureEncoder, fitFeatureSpec, type PinContent, type UserContent } from '../src/features/two-tower.js';
+import type { TrainingSet } from '../src/retrieval/training-set.js';
 
 const args: Record<string, string> = {};
 for (const a of process.argv.slice(2)) {
@@ -28,16 +32,22 @@ const dsName = args['dataset'] ?? 'citeulike-a';
 const ds = loadDataset(dsName, args['data'] ?? '/work/shared/data');
 const data = evalTrainingSet(ds);
 const seed = num('seed', 1);
+const withFeatures = num('features', 0) === 1;
+const spec = withFeatures ? syntheticFeatures(data, seed) : undefined;
 const model = new TwoTowerModel({
   ...DEFAULT_CONFIG,
   numPins: data.numPins,
+  pinFeatureDim: data.pinFeatureDim ?? 0,
+  userFeatureDim: data.userFeatureDim ?? 0,
+  ...(spec ? { features: spec } : {}),
   dim: num('dim', 64),
   temperature: num('temperature', 0.1),
   historyLen: num('historyLen', 100),
   normalizePins: num('pinNorm', 1) === 1,
 });
 model.initRandom(new Rng(seed ^ 0x5bd1e995), num('initScale', 0.1));
-const evalEvery = num('evalEvery', 1);
+const evalEvery = withFeatures ? Infinity : num('evalEvery', 1);
+if (spec) console.log(`synthetic features: ${model.config.pinFeatureDim} per pin, ${model.config.userFeatureDim} per user (no HR/NDCG or HNSW with features=1)`);
 const epochs = num('epochs', 10);
 const trainer = new TwoTowerTrainer(model, data, {
   epochs,
@@ -50,7 +60,7 @@ const trainer = new TwoTowerTrainer(model, data, {
   seed,
   onEpoch: (e) => {
     let line = `epoch ${e.epoch} loss ${e.loss.toFixed(4)} ${e.examplesPerSecond.toFixed(0)} ex/s wall, ${e.examplesPerCpuSecond.toFixed(0)} ex/cpu-s, ${e.seconds.toFixed(1)} s`;
-    if (e.epoch % evalEvery === 0 || e.epoch === epochs) {
+    if (!withFeatures && (e.epoch % evalEvery === 0 || e.epoch === epochs)) {
       const r = evaluate(model, ds);
       const x = evaluate(model, ds, true);
       line += `  HR@10 ${r.hr.toFixed(4)} NDCG@10 ${r.ndcg.toFixed(4)} (seen negatives excluded: ${x.hr.toFixed(4)} / ${x.ndcg.toFixed(4)})`;
@@ -61,7 +71,7 @@ const trainer = new TwoTowerTrainer(model, data, {
 const res = trainer.train();
 console.log(`${dsName}: ${res.examplesPerSecond.toFixed(0)} examples/s over ${epochs} epochs; settings ${JSON.stringify(args)}`);
 
-if (num('ann', 1) === 1 || args['store']) {
+if (!withFeatures && (num('ann', 1) === 1 || args['store'])) {
   const store = args['store'] ? new ModelStore(args['store']) : null;
   if (store) model.setVersion(store.nextVersion());
   const t0 = performance.now();
@@ -133,4 +143,26 @@ function bruteTop(u: Float32Array, V: Float32Array, d: number, k: number): numbe
 function seen(d: EvalDataset, u: number, item: number): boolean {
   for (let i = d.userOffsets[u]!; i < d.userOffsets[u + 1]!; i++) if (d.userItems[i] === item) return true;
   return false;
+}
+
+/** Seeded stand-in content: 8 locales, 3 of 200 tags, an age per pin; locale, age, actions per user. */
+function syntheticFeatures(ts: TrainingSet, seed: number): ReturnType<typeof fitFeatureSpec> {
+  const rng = new Rng(seed + 7);
+  const now = 1_700_000_000_000;
+  const day = 86_400_000;
+  const pins: PinContent[] = [];
+  for (let p = 0; p < ts.numPins; p++)
+    pins.push({ locale: `l${rng.int(8)}`, createdAt: now - rng.int(2000) * day, annotations: [0, 1, 2].map(() => `t${rng.int(200)}`) });
+  const users: UserContent[] = [];
+  for (let u = 0; u < ts.numUsers; u++) {
+    const n = ts.offsets[u + 1]! - ts.offsets[u]!;
+    users.push({ locale: `l${rng.int(8)}`, createdAt: now - rng.int(3000) * day, actions: Array.from({ length: Math.min(n, 200) }, (_, i) => ({ action: i % 3 ? 'save' : 'click' })) });
+  }
+  const s = fitFeatureSpec(pins, users, now);
+  const e = new FeatureEncoder(s);
+  ts.pinFeatures = e.encodePins(pins);
+  ts.pinFeatureDim = e.pinWidth;
+  ts.userProfiles = e.encodeUsers(users);
+  ts.userFeatureDim = e.userWidth;
+  return s;
 }
