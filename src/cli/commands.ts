@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as registerStart } from './start.js';
 import { register as registerEval } from './eval.js';
 import { register as registerPinnerSage } from './pinnersage.js';
+import { register as registerPinnerSageDaily } from './pinnersage-daily.js';
 import { register as registerNewNeighbours } from './new-neighbours.js';
 import { register as registerRetrain } from './retrain.js';
 import { register as registerBuildGraph } from './build-graph.js';
@@ -27,6 +28,7 @@ export function registerCommands(program: Command): void {
   registerImportRanker(program);
   registerRetrain(program);
   registerPinnerSage(program);
+  registerPinnerSageDaily(program);
   registerNewNeighbours(program);
   registerMemboost(program);
   registerReport(program);

@@ -128,7 +128,8 @@ export class ServedProfiles {
       this.today = today;
       this.seen = seen;
       this.userVersion = new Map();
-      this.bound = null;
+      // surfaces hold the bound profiles: reload them in place
+      this.bound?.reload(this.today);
     } finally {
       this.pending = null;
     }
@@ -167,7 +168,7 @@ export class ServedProfiles {
     const b = this.bound;
     if (b && b.graph === g && b.emb === emb) return b;
     const next = new BoundProfiles(this, g, emb, this.popts);
-    for (const [user, acts] of this.today) for (const a of acts) next.add(user, a.pin, a.action, a.timestamp);
+    next.reload(this.today);
     this.bound = next;
     return next;
   }
@@ -233,19 +234,27 @@ export class ServedProfiles {
 
 /** Stored + online profiles in one graph's dense ids (a ProfileSource for the retriever). */
 export class BoundProfiles implements ProfileSource {
-  private readonly online: OnlineProfiles;
-  private readonly merged: MergedProfiles;
-  private readonly dense = new Map<number, UserProfile | null>();
+  private online: OnlineProfiles;
+  private merged: MergedProfiles;
+  private dense = new Map<number, UserProfile | null>();
   private readonly names: string[] = [];
 
   constructor(
     private readonly served: ServedProfiles,
     readonly graph: PinBoardGraph,
     readonly emb: EmbeddingTable,
-    popts: PinnerSageOptions,
+    private readonly popts: PinnerSageOptions,
   ) {
     this.online = new OnlineProfiles(emb, popts);
     this.merged = new MergedProfiles({ get: (u) => this.batch(u) ?? undefined }, this.online);
+  }
+
+  /** @internal a new run was loaded: forget the dense batch profiles, rebuild today's clusters */
+  reload(today: ReadonlyMap<string, readonly { pin: string; action: string; timestamp: number }[]>): void {
+    this.dense = new Map();
+    this.online = new OnlineProfiles(this.emb, this.popts);
+    this.merged = new MergedProfiles({ get: (u) => this.batch(u) ?? undefined }, this.online);
+    for (const [user, acts] of today) for (const a of acts) this.add(user, a.pin, a.action, a.timestamp);
   }
 
   /** Dense number of a user with a stored profile, or -1 (then the caller falls back). */

@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Engine, type PageRequest } from '../../src/serving/engine.js';
+import { installFullSurfaces, type FullSurfaces } from '../../src/serving/full-surfaces.js';
+import { DEFAULT_PINNERSAGE_SERVING } from '../../src/serving/pinnersage-profiles.js';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { A, B, DAY, DAY0, event, seedTwoGroups } from './pinnersage-fixture.js';
+
+interface T {
+  storage: SqliteStorage;
+  engine: Engine;
+  full: FullSurfaces;
+  dir: string;
+}
+let t: T | null = null;
+
+afterEach(async () => {
+  if (!t) return;
+  await t.full.close();
+  await t.engine.close();
+  await t.storage.close();
+  rmSync(t.dir, { recursive: true, force: true });
+  t = null;
+});
+
+async function open(): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-ps-serving-'));
+  const storage = new SqliteStorage({ path: join(dir, 'boardwalk.sqlite') });
+  await storage.init();
+  await seedTwoGroups(storage);
+  // two query pins: the on-demand fallback sees little; the stored profile sees everything
+  const engine = await Engine.open(storage, { rebuildIntervalMs: 0, pollIntervalMs: 0, homefeedQueryPins: 2 });
+  const full = await installFullSurfaces(engine, {
+    dataDir: dir,
+    config: { homefeed: { quotas: { pixie: 0, two_tower: 0, pinnersage: 40, fresh_boards: 0, fresh_neighbours: 0 }, blend: { mode: 'none' } } },
+    pinnersage: { ...DEFAULT_PINNERSAGE_SERVING, pollSeconds: 0, threshold: 0.5 },
+  });
+  t = { storage, engine, full, dir };
+  return t;
+}
+
+const page: PageRequest = { limit: 20, offset: 0, excludeSeen: false, explain: true };
+
+/** External ids of the medoids the served list came from, and whether it used a stored profile. */
+async function feed(x: T, user: string): Promise<{ ids: string[]; medoids: Set<string>; stored: boolean }> {
+  const p = await x.engine.homefeed(user, page);
+  const g = x.engine.snapshot.graph;
+  const medoids = new Set(p.items.map((i) => g.pins.external(i.parts!['clusterMedoid']!)));
+  return { ids: p.items.map((i) => i.id), medoids, stored: p.items.length > 0 && p.items.every((i) => i.parts!['pinnersageStored'] === 1) };
+}
+
+describe('home feed PinnerSage from stored daily profiles', () => {
+  it('serves the stored profile, changes with an online event, and the next run reconciles', async () => {
+    const x = await open();
+    // before any run: on-demand only
+    expect((await feed(x, 'uab')).stored).toBe(false);
+
+    const r = (await x.full.runPinnerSageDaily(DAY0))!;
+    expect(r).toMatchObject({ users: 2, clusters: 3 });
+    const ps = x.full.pinnerSageProfiles!;
+    expect(ps.currentRun).toMatchObject({ id: r.run.id, cutoff: DAY0, users: 2 });
+
+    const before = await feed(x, 'uab');
+    expect(before.stored).toBe(true);
+    expect([...before.medoids].every((m) => A.includes(m) || B.includes(m))).toBe(true);
+    expect([...before.medoids].some((m) => A.includes(m)) && [...before.medoids].some((m) => B.includes(m))).toBe(true);
+    const ua = await feed(x, 'ua');
+    expect(ua.stored).toBe(true);
+    expect([...ua.medoids].every((m) => A.includes(m))).toBe(true);
+    // the six group-A pins ua has not engaged with come first (group B is far away)
+    expect(ua.ids.slice(0, 6).every((id) => A.includes(id))).toBe(true);
+
+    // an event after the cut-off: ua now also likes group B, without a batch run
+    const tag = ps.tag('ua');
+    await x.engine.ingest([event('ua', B[7]!, DAY0 + DAY)]);
+    expect(ps.tag('ua')).not.toBe(tag); // a new cache key: the cached list is not reused
+    const after = await feed(x, 'ua');
+    expect(after.stored).toBe(true);
+    expect(after.medoids.has(B[7]!)).toBe(true);
+    // two clusters now, interleaved: group B reaches the top
+    expect(after.ids.slice(0, 4).some((id) => B.includes(id))).toBe(true);
+    expect(ps.onlineUsers).toBe(1);
+    // the same event again (same id) is not counted twice
+    const v = ps.tag('ua');
+    await x.engine.ingest([{ ...event('ua', B[7]!, DAY0 + DAY), eventId: 'dup' }]);
+    await x.engine.ingest([{ ...event('ua', B[7]!, DAY0 + DAY), eventId: 'dup' }]);
+    expect(ps.tag('ua')).not.toBe(v);
+    const v2 = ps.tag('ua');
+    await x.engine.ingest([{ ...event('ua', B[7]!, DAY0 + DAY), eventId: 'dup' }]);
+    expect(ps.tag('ua')).toBe(v2);
+
+    // next daily run covers the event: online state is cleared, the stored profile has group B
+    const r2 = (await x.full.runPinnerSageDaily(DAY0 + 2 * DAY))!;
+    expect(r2.run.id).toBeGreaterThan(r.run.id);
+    expect(ps.onlineUsers).toBe(0);
+    const stored = await x.storage.getProfile('ua');
+    expect(stored!.clusters.some((c) => c.pins.includes(B[7]!))).toBe(true);
+    expect((await feed(x, 'ua')).medoids.has(B[7]!)).toBe(true);
+  });
+
+  it('falls back to on-demand clusters for a user without a stored profile', async () => {
+    const x = await open();
+    await x.full.runPinnerSageDaily(DAY0);
+    await x.engine.ingest([event('newbie', B[1]!, DAY0 + DAY), event('newbie', B[2]!, DAY0 + DAY)]);
+    const f = await feed(x, 'newbie');
+    expect(f.ids.length).toBeGreaterThan(0);
+    expect(f.stored).toBe(false);
+    expect(x.full.pinnerSageProfiles!.tag('newbie')).toBe('');
+  });
+
+  it('a server that starts after a run replays the events since its cut-off', async () => {
+    const x = await open();
+    await x.full.runPinnerSageDaily(DAY0);
+    await x.engine.ingest([event('ua', B[4]!, DAY0 + DAY)]);
+    // a second serving process on the same storage
+    const engine2 = await Engine.open(x.storage, { rebuildIntervalMs: 0, pollIntervalMs: 0, homefeedQueryPins: 2 });
+    const full2 = await installFullSurfaces(engine2, {
+      dataDir: x.dir,
+      config: { homefeed: { quotas: { pixie: 0, two_tower: 0, pinnersage: 40, fresh_boards: 0, fresh_neighbours: 0 }, blend: { mode: 'none' } } },
+      pinnersage: { ...DEFAULT_PINNERSAGE_SERVING, pollSeconds: 0, threshold: 0.5 },
+    });
+    try {
+      expect(full2.pinnerSageProfiles!.onlineUsers).toBe(1);
+      const p = await engine2.homefeed('ua', page);
+      const g = engine2.snapshot.graph;
+      expect(p.items.some((i) => g.pins.external(i.parts!['clusterMedoid']!) === B[4])).toBe(true);
+    } finally {
+      await full2.close();
+      await engine2.close();
+    }
+  });
+});
