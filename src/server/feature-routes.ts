@@ -11,6 +11,7 @@ import { DEFAULT_AUTH, DEFAULT_FEATURES, type ServerConfig } from './config.js';
 import { HttpError, parse } from './http.js';
 import type { ServerMetrics } from './metrics.js';
 import { RequestFeatures } from './request-features.js';
+import { registerNamespaceList } from './namespace-list.js';
 import { openServedSets } from './served-sets.js';
 
 export const NAMESPACE_HEADER = 'x-boardwalk-namespace';
@@ -85,6 +86,7 @@ export function installFeatures(app: FastifyInstance, ctx: FeatureContext): Requ
   });
 
   registerSession(app, ctx.engine, feats);
+  registerNamespaceList(app, ctx.config, ns);
   void app.register(async (sub) => registerBulk(sub, ctx.engine));
   return feats;
 }

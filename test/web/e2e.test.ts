@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeConsoleApp, type ConsoleServer } from './fixture.js';
+import { makeConsoleApp, seedShop, type ConsoleServer } from './fixture.js';
 
 /**
  * End to end: the real server on a loopback port with a seeded catalogue, the built console in
@@ -44,8 +44,9 @@ describe.skipIf(!haveChromium)('console in headless Chromium', () => {
 
   beforeAll(async () => {
     await ensureBuilt();
-    srv = await makeConsoleApp();
-    base = await srv.app.listen({ host: '127.0.0.1', port: 0 });
+    // a second namespace behind the router, for the namespace selector
+    srv = await makeConsoleApp({ namespaces: { shop: seedShop } });
+    base = await srv.listen();
     mkdirSync(SHOTS, { recursive: true });
     profile = mkdtempSync(join(tmpdir(), 'bw-chromium-'));
     ctx = await chromium.launchPersistentContext(profile, {
@@ -140,6 +141,41 @@ describe.skipIf(!haveChromium)('console in headless Chromium', () => {
     expect(await page.locator('#candidate-plots .bar-source').count()).toBeGreaterThan(0);
     expect(await page.locator('#candidate-plots text.label').first().textContent()).toBe('pixie');
     await page.screenshot({ path: join(SHOTS, '4-plots.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('namespace selector: every view reads the chosen namespace, and the choice is remembered', async () => {
+    await page.click('nav a[data-nav="search"]');
+    expect(await page.$$eval('#namespace option', (els) => els.map((e) => e.textContent))).toEqual(['default', 'shop']);
+    expect(await page.inputValue('#namespace')).toBe('default');
+    await page.selectOption('#namespace', 'shop');
+    await expect.poll(() => page.textContent('#overview')).toContain('shop · sqlite');
+    expect(await page.textContent('#overview')).toContain('10 pins');
+    // search, related pins and users now answer from the shop catalogue
+    await page.fill('#pin-query', 'kayak');
+    await page.click('#pin-search');
+    await page.waitForSelector('#search-results .card');
+    const found = await page.$$eval('#search-results .card', (els) => els.map((e) => e.getAttribute('data-pin') ?? ''));
+    expect(found.length).toBeGreaterThan(0);
+    for (const id of found) expect(id).toMatch(/^s\d$/);
+    await page.click(`#search-results .card[data-pin="${found[0]}"] .title`);
+    await page.waitForSelector('main .grid .card');
+    for (const id of await page.$$eval('main .grid .card', (els) => els.map((e) => e.getAttribute('data-pin') ?? ''))) expect(id).toMatch(/^s\d$/);
+    await page.click('nav a[data-nav="users"]');
+    await page.fill('#user-query', 'u1');
+    await page.click('#user-open');
+    await page.waitForSelector('#clusters .error');
+    expect(await page.textContent('#clusters .error')).toContain('unknown user: "u1"');
+    await page.screenshot({ path: join(SHOTS, '5-namespace.png'), fullPage: true });
+    // a reload keeps the namespace; switching back shows the default catalogue again
+    await page.reload();
+    await expect.poll(() => page.textContent('#overview')).toContain('shop · sqlite');
+    expect(await page.inputValue('#namespace')).toBe('shop');
+    await page.selectOption('#namespace', 'default');
+    await expect.poll(() => page.textContent('#overview')).toContain('36 pins');
+    await page.fill('#user-query', 'u1');
+    await page.click('#user-open');
+    await page.waitForSelector('#clusters .cluster');
     expect(pageErrors).toEqual([]);
   });
 });

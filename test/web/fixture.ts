@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
 import { buildApp } from '../../src/server/app.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/server/config.js';
 import { ServerMetrics } from '../../src/server/metrics.js';
+import { listenRouter, namespaceStorage, NamespaceRouter, openTenant } from '../../src/server/namespaces.js';
 import { Engine } from '../../src/serving/engine.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import type { EngagementEvent, PinRecord, SaveRecord, Storage } from '../../src/storage/types.js';
@@ -90,16 +92,26 @@ export function writeEvalReport(file: string): void {
   );
 }
 
+/** A second, small catalogue for namespace tests: kayaking pins s0..s9 on two boards. */
+export async function seedShop(s: Storage, now: number): Promise<void> {
+  const words = ['kayak', 'paddle', 'river', 'canoe', 'rapids'];
+  await s.upsertPins(Array.from({ length: 10 }, (_, i) => ({ id: `s${i}`, text: `${words[i % 5]} ${words[(i + 2) % 5]} gear ${i}`, locale: 'en', createdAt: now - 100 * DAY })));
+  await s.addSaves(Array.from({ length: 10 }, (_, i) => ({ pin: `s${i}`, board: i < 6 ? 'S0' : 'S1', createdAt: now - 30 * DAY })));
+  await s.addSaves([{ pin: 's5', board: 'S1', createdAt: now - 30 * DAY }]);
+}
+
 export interface ConsoleServer {
   app: FastifyInstance;
   engine: Engine;
   storage: Storage;
   dataDir: string;
+  /** listens on a loopback port (behind the namespace router when namespaces were asked for); resolves with the base URL */
+  listen(): Promise<string>;
   close(): Promise<void>;
 }
 
 /** The real app (API + console) on a seeded in-memory store; data dir holds the eval report. */
-export async function makeConsoleApp(opts: { evalReport?: boolean; now?: number } = {}): Promise<ConsoleServer> {
+export async function makeConsoleApp(opts: { evalReport?: boolean; now?: number; namespaces?: Record<string, (s: Storage, now: number) => Promise<void>> } = {}): Promise<ConsoleServer> {
   const now = opts.now ?? Date.now();
   const dataDir = mkdtempSync(join(tmpdir(), 'bw-console-'));
   if (opts.evalReport !== false) writeEvalReport(join(dataDir, 'eval-report.json'));
@@ -109,13 +121,41 @@ export async function makeConsoleApp(opts: { evalReport?: boolean; now?: number 
   const metrics = new ServerMetrics({ defaultMetrics: false });
   const engine = await Engine.open(storage, { pixie: { steps: 4000 }, rebuildIntervalMs: 0, pollIntervalMs: 0 }, metrics.observer());
   const config: ServerConfig = { ...DEFAULT_CONFIG, logLevel: 'silent', storage: { ...DEFAULT_CONFIG.storage, dataDir } };
+  const names = Object.keys(opts.namespaces ?? {});
+  if (names.length > 0) {
+    config.namespaces = { allowed: names, autoCreate: false };
+    // each namespace's SQLite file, seeded before its app opens it on first use
+    for (const [ns, seed] of Object.entries(opts.namespaces!)) {
+      const sc = namespaceStorage(config.storage, ns);
+      const s = new SqliteStorage({ path: join(sc.dataDir, sc.sqliteFile) });
+      await s.init();
+      await seed(s, now);
+      await s.close();
+    }
+  }
   const app = buildApp({ engine, config, metrics });
+  let router: NamespaceRouter | null = null;
+  let server: Server | null = null;
   return {
     app,
     engine,
     storage,
     dataDir,
+    async listen() {
+      if (names.length === 0) return app.listen({ host: '127.0.0.1', port: 0 });
+      await app.ready();
+      router = new NamespaceRouter({ app, close: async () => undefined }, (ns) => openTenant(config, ns, metrics, buildApp), config);
+      const l = await listenRouter(router, '127.0.0.1', 0);
+      server = l.server;
+      return l.url;
+    },
     async close() {
+      if (server) {
+        const done = new Promise<void>((r) => server!.close(() => r()));
+        server.closeAllConnections();
+        await done;
+      }
+      await router?.close();
       await app.close();
       await engine.close();
       await storage.close();

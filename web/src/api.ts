@@ -58,6 +58,12 @@ export interface EvalAnswer {
   published: Record<string, { method: string; hr: number; ndcg: number; source: string }[]>;
 }
 
+export interface NamespaceList {
+  namespaces: string[];
+  current: string;
+  auto_create: boolean;
+}
+
 export interface Overview {
   storage: string;
   graph_version: number;
@@ -81,8 +87,24 @@ function url(path: string): string {
   return new URL(path, window.location.origin).toString();
 }
 
-export async function getJson<T>(path: string): Promise<T> {
-  const r = await fetch(url(path));
+/** The namespace every request goes to (X-Boardwalk-Namespace; none sent for "default"). */
+let ns = 'default';
+
+export function setNamespace(name: string): void {
+  ns = name;
+}
+
+export function currentNamespace(): string {
+  return ns;
+}
+
+/** Request headers naming the current namespace. */
+export function nsHeaders(name = ns): Record<string, string> {
+  return name === 'default' ? {} : { 'x-boardwalk-namespace': name };
+}
+
+export async function getJson<T>(path: string, headers: Record<string, string> = nsHeaders()): Promise<T> {
+  const r = await fetch(url(path), { headers });
   const text = await r.text();
   let body: unknown = null;
   try {
@@ -95,7 +117,7 @@ export async function getJson<T>(path: string): Promise<T> {
 }
 
 export async function getText(path: string): Promise<string> {
-  const r = await fetch(url(path));
+  const r = await fetch(url(path), { headers: nsHeaders() });
   if (!r.ok) throw new ApiError(r.status, `${r.status} ${r.statusText}`);
   return r.text();
 }
@@ -104,6 +126,8 @@ const enc = encodeURIComponent;
 
 export const api = {
   overview: () => getJson<Overview>('/console/api/overview'),
+  /** asked of the default namespace, which every deployment has */
+  namespaces: () => getJson<NamespaceList>('/v1/namespaces', {}),
   search: (q: string, limit = 24) => getJson<{ items: (PinCard & { match: string; score: number | null })[] }>(`/console/api/pins/search?q=${enc(q)}&limit=${limit}`),
   pins: async (ids: string[]): Promise<Map<string, PinCard>> => {
     const out = new Map<string, PinCard>();
