@@ -10,6 +10,9 @@ import { fitMemboostParams, fitQueriesFromEvents, type FitResult } from '../../m
 import { DEFAULT_MEMBOOST, type MemboostParams } from '../../memboost/score.js';
 import type { MemboostTable } from '../../memboost/table.js';
 import { BlendRanker, RelatedPinsSurface, tableMemory, type RelatedSource } from '../../surfaces/related-pins.js';
+import { fitSourceWeights, weightExample, type SourceWeightFit, type WeightExample } from '../../surfaces/source-weights.js';
+import type { Candidate, CandidateRequest } from '../../candidates/types.js';
+import type { Ranker } from '../../ranking/ranker.js';
 import type { SurfaceRequest } from '../../surfaces/types.js';
 import { hashSeed, Rng } from '../../util/rng.js';
 import { PixieWalker } from '../../walk/pixie.js';
@@ -61,8 +64,18 @@ export interface ReplayOptions {
   pin2vec: Partial<Pin2VecOptions>;
   /** candidate quotas of the pipeline's sources */
   quotas: { pixie: number; board: number; pin2vec: number };
-  /** default ranker settings: per-source weights and the agreement bonus */
+  /** default ranker settings: per-source weights (used as given when validationUsers = 0) and the agreement bonus */
   rankerWeights: Record<string, number>;
+  /**
+   * users whose one training item is held out of the graph and the log as a validation item
+   * (a seeded sample); the pipeline's source weights are fitted on them (surfaces/source-weights.ts).
+   * 0 = no validation split, hand weights (default 500)
+   */
+  validationUsers: number;
+  /** random non-interacted items each validation item is ranked among (default 100) */
+  validationNegatives: number;
+  /** also report the pipeline without each source, with hand weights (default true) */
+  ablations: boolean;
   agreementBonus: number;
   log?: (line: string) => void;
 }
@@ -91,6 +104,9 @@ export const DEFAULT_REPLAY: ReplayOptions = {
   quotas: { pixie: 1000, board: 1000, pin2vec: 200 },
   rankerWeights: {},
   agreementBonus: 0,
+  validationUsers: 500,
+  validationNegatives: 100,
+  ablations: true,
 };
 
 /** One row of the `eval` table. */
@@ -127,6 +143,8 @@ export interface ReplayEngagement {
 
 export interface ReplayReport {
   rows: ReplayRow[];
+  /** the pipeline's source weights fitted on the validation users (null: hand weights) */
+  weights: SourceWeightFit | null;
   /** Memboost parameters used, and the fit that chose them (null when not fitted) */
   params: MemboostParams;
   fit: FitResult | null;
@@ -144,10 +162,13 @@ interface Split {
   hidItems: Uint32Array;
   visOffsets: Uint32Array;
   visItems: Uint32Array;
+  /** per user: the validation item (in neither graph nor log), -1 for none */
+  valItem: Int32Array;
 }
 
 /** Hides a seeded share of each user's training items from the graph. */
 function splitEngagement(ds: EvalDataset, o: ReplayOptions, rng: Rng): Split {
+  const valItem = validationItems(ds, o);
   const hidOffsets = new Uint32Array(ds.numUsers + 1);
   const visOffsets = new Uint32Array(ds.numUsers + 1);
   const hid: number[] = [];
@@ -155,7 +176,7 @@ function splitEngagement(ds: EvalDataset, o: ReplayOptions, rng: Rng): Split {
   const ep: number[] = [];
   const eb: number[] = [];
   for (let u = 0; u < ds.numUsers; u++) {
-    const items = Array.from(userItemsOf(ds, u));
+    const items = Array.from(userItemsOf(ds, u)).filter((it) => it !== valItem[u]);
     rng.shuffle(items);
     const h = items.length >= o.minItems ? Math.floor(items.length * o.hideFraction) : 0;
     const hs = items.slice(0, h).sort((a, b) => a - b);
@@ -173,7 +194,71 @@ function splitEngagement(ds: EvalDataset, o: ReplayOptions, rng: Rng): Split {
   const quality = new Float64Array(ds.numItems);
   const sg = o.qualitySigma;
   for (let i = 0; i < ds.numItems; i++) quality[i] = Math.exp(sg * rng.normal() - (sg * sg) / 2);
-  return { graph, quality, hidOffsets, hidItems: Uint32Array.from(hid), visOffsets, visItems: Uint32Array.from(vis) };
+  return { graph, quality, hidOffsets, hidItems: Uint32Array.from(hid), visOffsets, visItems: Uint32Array.from(vis), valItem };
+}
+
+/**
+ * The validation split: a seeded sample of users with more than minItems training items each
+ * gives up one of them, which then plays the test item's part (absent from the graph, the log,
+ * Pin2Vec and Memboost). A stream of its own, so the rest of the split does not shift.
+ */
+function validationItems(ds: EvalDataset, o: ReplayOptions): Int32Array {
+  const val = new Int32Array(ds.numUsers).fill(-1);
+  if (o.validationUsers === 0) return val;
+  const rng = new Rng(hashSeed('replay-validation', o.seed));
+  const eligible: number[] = [];
+  for (let u = 0; u < ds.numUsers; u++) if (ds.userOffsets[u + 1]! - ds.userOffsets[u]! > o.minItems) eligible.push(u);
+  rng.shuffle(eligible);
+  for (const u of eligible.slice(0, o.validationUsers)) {
+    const items = userItemsOf(ds, u);
+    val[u] = items[rng.int(items.length)]!;
+  }
+  return val;
+}
+
+/** Records the merged candidates it is asked to score (the validation examples' features). */
+class CapturingRanker implements Ranker {
+  readonly name = 'capture';
+  last: Candidate[] = [];
+  score(_req: CandidateRequest, candidates: Candidate[]): Float64Array {
+    this.last = candidates;
+    return new Float64Array(candidates.length);
+  }
+}
+
+/**
+ * Validation examples: each validation user's item among `validationNegatives` random items they
+ * never interacted with, with the normalised source scores of the pipeline's merged candidates
+ * for a request from their remaining training items.
+ */
+async function validationExamples(ds: EvalDataset, split: Split, sources: RelatedSource[], candidates: number, o: ReplayOptions): Promise<WeightExample[]> {
+  const capture = new CapturingRanker();
+  const surface = new RelatedPinsSurface({ sources, candidates, overfetch: 1, ranker: capture });
+  const names = sources.map((s) => s.generator.name);
+  const out: WeightExample[] = [];
+  const own = new Uint8Array(ds.numItems);
+  for (let u = 0; u < ds.numUsers; u++) {
+    const v = split.valItem[u]!;
+    if (v < 0) continue;
+    const items = userItemsOf(ds, u);
+    for (const it of items) own[it] = 1;
+    if (ds.heldOut[u]! >= 0) own[ds.heldOut[u]!] = 1;
+    const rng = new Rng(hashSeed(`replay-valneg${u}`, o.seed));
+    const pins = [v];
+    for (let tries = 0; pins.length <= o.validationNegatives && tries < o.validationNegatives * 50; tries++) {
+      const p = rng.int(ds.numItems);
+      if (own[p]) continue;
+      own[p] = 1;
+      pins.push(p);
+    }
+    for (const it of items) own[it] = 0;
+    for (const p of pins) own[p] = 0;
+    if (ds.heldOut[u]! >= 0) own[ds.heldOut[u]!] = 0;
+    const req: SurfaceRequest = { queryPins: Array.from(items).filter((it) => it !== v), limit: 0, seed: hashSeed(`val${u}`, o.seed), surface: 'related', explain: false };
+    await surface.scorePins(req, pins);
+    out.push(weightExample(names, capture.last, pins));
+  }
+  return out;
 }
 
 interface Simulation {
@@ -316,7 +401,7 @@ export async function runReplay(dataset: string | EvalDataset, options: Partial<
   for (const k of ['attrHidden', 'attrKnown', 'attrOther', 'saveRate'] as const)
     if (!(o[k] >= 0 && o[k] <= 1)) throw new RangeError(`replay: ${k} must be in [0, 1], got ${o[k]}`);
   if (!(o.qualitySigma >= 0 && o.qualitySigma <= 5)) throw new RangeError(`replay: qualitySigma must be in [0, 5], got ${o.qualitySigma}`);
-  for (const k of ['viewsPerUser', 'shown', 'simSteps', 'steps', 'users', 'fitQueries', 'engagementViews'] as const)
+  for (const k of ['viewsPerUser', 'shown', 'simSteps', 'steps', 'users', 'fitQueries', 'engagementViews', 'validationUsers', 'validationNegatives'] as const)
     if (!Number.isInteger(o[k]) || o[k] < 0) throw new RangeError(`replay: ${k} must be an integer >= 0, got ${o[k]}`);
   const log = o.log ?? ((): void => undefined);
   const t0 = performance.now();
@@ -337,7 +422,16 @@ export async function runReplay(dataset: string | EvalDataset, options: Partial<
     { generator: new Pin2VecGenerator(vectors, new ExactCosineIndex(vectors)), quota: o.quotas.pin2vec },
   ];
   const candidates = o.quotas.pixie + o.quotas.board + o.quotas.pin2vec;
-  const ranker = new BlendRanker(o.rankerWeights, o.agreementBonus);
+  const handRanker = new BlendRanker(o.rankerWeights, o.agreementBonus);
+  let weights: SourceWeightFit | null = null;
+  let ranker = handRanker;
+  if (o.validationUsers > 0) {
+    const examples = await validationExamples(ds, split, sources(), candidates, o);
+    weights = fitSourceWeights(['pixie', 'board', 'pin2vec'], examples);
+    ranker = new BlendRanker(weights.weights, o.agreementBonus);
+    const w = Object.entries(weights.weights).map(([k, v]) => `${k}=${v}`).join(' ');
+    log(`${ds.name}: source weights fitted on ${weights.examples} validation users: ${w}; validation NDCG@10 ${weights.equalNdcg.toFixed(4)} (all 1) -> ${weights.ndcg.toFixed(4)}`);
+  }
   const noMemboost = new RelatedPinsSurface({ sources: sources(), candidates, overfetch: 1, ranker });
   let params = o.params;
   let fit: FitResult | null = null;
@@ -365,7 +459,10 @@ export async function runReplay(dataset: string | EvalDataset, options: Partial<
     };
   };
   const rows: ReplayRow[] = [];
-  const common = `${users.length} users; ${Math.round(o.hideFraction * 100)}% of training items hidden from the graph, seen only via simulated engagement; ${o.steps} steps`;
+  const valNote = o.validationUsers > 0 ? `; ${split.valItem.filter((v) => v >= 0).length} validation items left out of graph and log` : '';
+  const common = `${users.length} users; ${Math.round(o.hideFraction * 100)}% of training items hidden from the graph, seen only via simulated engagement; ${o.steps} steps${valNote}`;
+  const wText = (r: BlendRanker): string => ['pixie', 'board', 'pin2vec'].map((k) => `${k} ${r.weights[k] ?? 1}`).join(', ');
+  const rankerNote = weights ? `blend ranker, weights fitted on validation users (${wText(ranker)})` : `blend ranker (${wText(ranker)})`;
   const add = (method: string, m: LeaveOneOutMetrics, notes: string): void => {
     rows.push({ dataset: ds.name, method, hr10: m.hr, ndcg10: m.ndcg, notes });
     log(`${ds.name} ${method}: HR@10 ${fmt(m.hr)} NDCG@10 ${fmt(m.ndcg)}`);
@@ -374,19 +471,33 @@ export async function runReplay(dataset: string | EvalDataset, options: Partial<
   add(
     'replay:related-no-memboost',
     await evaluate(ds, users, async (u, items, out) => out.set(await noMemboost.scorePins(request(u), items))),
-    `pixie+board+pin2vec, merge, blend ranker, no Memboost; ${common}`,
+    `pixie+board+pin2vec, merge, ${rankerNote}, no Memboost; ${common}`,
   );
   add(
     'replay:related-pipeline',
     await evaluate(ds, users, async (u, items, out) => out.set(await full.scorePins(request(u), items))),
-    `full pipeline: pixie+board+pin2vec, merge, Memboost (${fit ? 'fitted ' : ''}gamma=${params.gamma}, alpha=${params.alpha}, beta=${params.beta.join('/')}), blend ranker; ${common}`,
+    `full pipeline: pixie+board+pin2vec, merge, Memboost (${fit ? 'fitted ' : ''}gamma=${params.gamma}, alpha=${params.alpha}, beta=${params.beta.join('/')}), ${rankerNote}; ${common}`,
   );
-  const twoSources = new RelatedPinsSurface({ sources: sources().slice(0, 2), memory: tableMemory(sim.table), memboost: params, candidates, overfetch: 1, ranker });
-  add(
-    'replay:related-pixie-board',
-    await evaluate(ds, users, async (u, items, out) => out.set(await twoSources.scorePins(request(u), items))),
-    `ablation: the pipeline without Pin2Vec (pixie+board, Memboost as above); ${common}`,
-  );
+  if (weights) {
+    const hand = new RelatedPinsSurface({ sources: sources(), memory: tableMemory(sim.table), memboost: params, candidates, overfetch: 1, ranker: handRanker });
+    add(
+      'replay:related-hand-weights',
+      await evaluate(ds, users, async (u, items, out) => out.set(await hand.scorePins(request(u), items))),
+      `the full pipeline with the hand-set default weights (${wText(handRanker)}), Memboost as above; ${common}`,
+    );
+  }
+  if (o.ablations) {
+    // per-source ablation of the hand-weighted pipeline: which source costs or adds what
+    for (const drop of ['pixie', 'board', 'pin2vec']) {
+      const kept = sources().filter((s) => s.generator.name !== drop);
+      const s = new RelatedPinsSurface({ sources: kept, memory: tableMemory(sim.table), memboost: params, candidates, overfetch: 1, ranker: handRanker });
+      add(
+        `replay:related-without-${drop}`,
+        await evaluate(ds, users, async (u, items, out) => out.set(await s.scorePins(request(u), items))),
+        `ablation: hand-weighted pipeline without ${drop} (${kept.map((k) => k.generator.name).join('+')}, Memboost as above); ${common}`,
+      );
+    }
+  }
   add('replay:pixie-full-graph', await evaluate(ds, users, pixieOn(datasetGraph(ds))), `reference: Pixie on the full training graph (nothing hidden); ${users.length} users; ${o.steps} steps`);
 
   const bias = await biasOnReplay(sim, full, noMemboost, { ...o, params });
@@ -396,6 +507,7 @@ export async function runReplay(dataset: string | EvalDataset, options: Partial<
   const seconds = (performance.now() - t0) / 1000;
   return {
     rows,
+    weights,
     params,
     fit,
     bias,
