@@ -99,6 +99,12 @@ export function openApiDocument(maxEventBatch: number): unknown {
           responses: { '200': { description: 'JSONL stream', content: { 'application/x-ndjson': { schema: { type: 'string' } } } } },
         },
       },
+      '/v1/namespaces': {
+        get: {
+          summary: 'Namespaces a request may name in X-Boardwalk-Namespace: default, the allowed ones and (SQLite) auto-created ones with data',
+          responses: { '200': { description: '{namespaces, current, auto_create}' } },
+        },
+      },
       '/v1/admin/rebuild': { post: { summary: 'Rebuild the graph from storage and swap it in', responses: { '200': { description: 'swapped' } } } },
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
       '/readyz': { get: { summary: 'Readiness (storage reachable, graph loaded)', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
