@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Candidate } from '../../src/candidates/types.js';
 import { evaluateWeights, fitSourceWeights, weightExample, type WeightExample } from '../../src/surfaces/source-weights.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -44,7 +45,7 @@ describe('source weight fitting', () => {
   });
 
   it('builds examples from merged candidates and rejects bad input', () => {
-    const cands = [
+    const cands: Candidate[] = [
       { pin: 7, score: 1, sources: ['a'], features: { src_a: 0.5 } },
       { pin: 9, score: 1, sources: ['a', 'b'], features: { src_a: 1, src_b: 0.25 } },
     ];
