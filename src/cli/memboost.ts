@@ -145,21 +145,31 @@ export function register(program: Command): void {
     .option('--steps <n>', 'Pixie steps per user, for Pixie alone and the pipeline', int('--steps'), 50_000)
     .option('--views <n>', 'simulated Related Pins views per user', int('--views'), 12)
     .option('--seed <n>', 'seed', int('--seed'), 1)
+    .option('--validation-users <n>', "users giving one item to the validation split that fits the pipeline's source weights (0 = hand weights)", int('--validation-users'), 500)
+    .option('--no-ablations', 'skip the per-source ablation rows')
     .option('--json <file>', 'also write the full report as JSON')
-    .action(async (dataset: string, o: { data?: string; users: number; steps: number; views: number; seed: number; json?: string }) => {
+    .action(async (dataset: string, o: { data?: string; users: number; steps: number; views: number; seed: number; validationUsers: number; ablations: boolean; json?: string }) => {
       const r = await runReplay(dataset, {
         dataDir: o.data,
         users: o.users,
         steps: o.steps,
         viewsPerUser: o.views,
         seed: o.seed,
+        validationUsers: o.validationUsers,
+        ablations: o.ablations,
         log: (l) => process.stderr.write(`${l}\n`),
       });
       const lines = ['| dataset | method | HR@10 | NDCG@10 | notes |', '|---|---|---|---|---|'];
       for (const row of r.rows) lines.push(`| ${row.dataset} | ${row.method} | ${row.hr10.toFixed(4)} | ${row.ndcg10.toFixed(4)} | ${row.notes} |`);
       const b = r.bias;
+      const w = r.weights;
+      lines.push('');
+      if (w) {
+        const ws = Object.entries(w.weights).map(([k, v]) => `${k} ${v}`).join(', ');
+        const drop = Object.entries(w.without).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
+        lines.push(`source weights fitted on ${w.examples} validation users: ${ws} (validation NDCG@10 ${w.equalNdcg.toFixed(4)} with all 1 -> ${w.ndcg.toFixed(4)}; with each source's weight 0: ${drop})`);
+      }
       lines.push(
-        '',
         `position bias (controlled): result at slot ${b.demo.goodSlot + 1} ranks #${b.demo.rawClickRank} by raw clicks, #${b.demo.memboostRank} by Memboost`,
         `position bias (replay): ${b.lowShownBoosted} pairs shown at mean slot >= 11 beat their expected clicks; the strongest 100 move from mean rank ` +
           `${b.meanRankWithout.toFixed(1)} to ${b.meanRankWith.toFixed(1)} (top 10: ${(b.topTenWithout * 100).toFixed(0)}% -> ${(b.topTenWith * 100).toFixed(0)}%)`,

@@ -50,6 +50,7 @@ describe('eval sections', () => {
     expect(text).toMatch(/^Related Pins replay: pipeline vs Pixie alone/);
     expect(text).toMatch(/tiny\s+replay:pixie\s+1\.0000/);
     expect(text).toContain('by raw clicks');
+    expect(text).toMatch(/tiny: pipeline source weights fitted on validation users: pixie 1, board [0-9.]+, pin2vec [0-9.]+\./);
   });
 
   it('ranker: learned vs visit order per client, lift = learned / visit order - 1', () => {

@@ -176,8 +176,11 @@ function splitEngagement(ds: EvalDataset, o: ReplayOptions, rng: Rng): Split {
   const ep: number[] = [];
   const eb: number[] = [];
   for (let u = 0; u < ds.numUsers; u++) {
-    const items = Array.from(userItemsOf(ds, u)).filter((it) => it !== valItem[u]);
+    // shuffle before leaving the validation item out: the stream (and so the rest of the split
+    // and the pins' quality) stays what it is without a validation split
+    let items = Array.from(userItemsOf(ds, u));
     rng.shuffle(items);
+    if (valItem[u]! >= 0) items = items.filter((it) => it !== valItem[u]);
     const h = items.length >= o.minItems ? Math.floor(items.length * o.hideFraction) : 0;
     const hs = items.slice(0, h).sort((a, b) => a - b);
     const vs = items.slice(h).sort((a, b) => a - b);

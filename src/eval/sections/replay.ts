@@ -12,6 +12,8 @@ export interface ReplaySetResult {
   users: number;
   rows: ReplayRow[];
   memboost: MemboostParams;
+  /** the pipeline's source weights, fitted on the validation users (null: hand weights) */
+  sourceWeights: Record<string, number> | null;
   /** controlled position-bias experiment: the attractive result shown low */
   positionBias: BiasDemoResult;
   /** replay-log pairs shown low that beat their expected clicks: rank in their query's list without / with Memboost */
@@ -39,6 +41,7 @@ export async function runReplaySection(ctx: SectionContext, options: Partial<Rep
       users: r.stats.users,
       rows: r.rows,
       memboost: r.params,
+      sourceWeights: r.weights ? r.weights.weights : null,
       positionBias: r.bias.demo,
       lowShown: {
         pairs: r.bias.lowShownBoosted,
@@ -64,6 +67,8 @@ export function formatReplaySection(s: ReplaySection): string {
   for (const set of s.sets) {
     const b = set.positionBias;
     const l = set.lowShown;
+    const w = set.sourceWeights;
+    if (w) out.push(`${set.dataset}: pipeline source weights fitted on validation users: ${Object.entries(w).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
     out.push(
       `${set.dataset}: position bias, controlled: the 5x-attractive result at slot ${b.goodSlot + 1} ranks #${b.rawClickRank} by raw clicks, ` +
         `#${b.memboostRank} by Memboost (MB ${b.goodMemboost.toFixed(2)}). Replay log: ${l.pairs} low-shown pairs beat their expected clicks; ` +
