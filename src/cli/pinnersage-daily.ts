@@ -137,6 +137,9 @@ export function register(program: Command): void {
           usedEvents: r.usedEvents,
           embeddings: emb.version,
           jobSeconds: r.ms / 1000,
+          readSeconds: r.readMs / 1000,
+          clusterSeconds: r.clusterMs / 1000,
+          writeSeconds: r.writeMs / 1000,
           seconds,
         };
         if (f.json) process.stdout.write(`${JSON.stringify(out)}\n`);
@@ -144,7 +147,8 @@ export function register(program: Command): void {
           process.stdout.write(
             `pinnersage-daily: run ${out.run} (cut-off ${out.cutoff}): ${out.users} users processed, ${out.clusters} clusters ` +
               `(${out.clustersPerUser.toFixed(2)} per user) from ${out.usedEvents} of ${out.events} events read; ` +
-              `embeddings ${out.embeddings}; ${seconds.toFixed(2)} s (job ${out.jobSeconds.toFixed(2)} s)\n`,
+              `embeddings ${out.embeddings}; ${seconds.toFixed(2)} s (read ${out.readSeconds.toFixed(2)} s, cluster ${out.clusterSeconds.toFixed(2)} s, ` +
+              `write ${out.writeSeconds.toFixed(2)} s)\n`,
           );
       } finally {
         bar.stop();

@@ -28,6 +28,10 @@ export interface PinnerSageDailyStats {
   events: number;
   usedEvents: number;
   ms: number;
+  /** the three phases: reading the log, clustering, writing the store */
+  readMs: number;
+  clusterMs: number;
+  writeMs: number;
 }
 
 /**
@@ -60,6 +64,7 @@ export async function runPinnerSageDaily(input: PinnerSageDailyInput): Promise<P
   const profiles: UserProfile[] = [];
   let clusters = 0;
   progress?.('read', events);
+  const t1 = performance.now();
   const users = [...byUser.keys()].sort((a, b) => a - b);
   for (let i = 0; i < users.length; i++) {
     const u = users[i]!;
@@ -70,7 +75,9 @@ export async function runPinnerSageDaily(input: PinnerSageDailyInput): Promise<P
     profiles.push(p);
   }
   progress?.('cluster', users.length, users.length);
+  const t2 = performance.now();
   await input.store.replaceAll(profiles, { cutoff: input.now });
   input.online?.reconcile(input.now);
-  return { users: profiles.length, clusters, events, usedEvents: used, ms: performance.now() - t0 };
+  const t3 = performance.now();
+  return { users: profiles.length, clusters, events, usedEvents: used, ms: t3 - t0, readMs: t1 - t0, clusterMs: t2 - t1, writeMs: t3 - t2 };
 }
