@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { loadConfig, type ServerConfig } from '../server/config.js';
 import { startService } from '../server/app.js';
@@ -59,9 +60,12 @@ async function servePrimary(cfg: ServerConfig): Promise<void> {
   let told = false;
   let alive = 0;
   let stopping = false;
+  // one cursor secret for all workers when none is configured: a cursor made by one verifies on all
+  const env: Record<string, string> = { BOARDWALK_CLUSTER_WORKER: '1' };
+  if (cfg.features?.cursorSecret === undefined) env['BOARDWALK_CURSOR_SECRET'] = randomBytes(24).toString('hex');
   // workers share the listening socket (on port 0 too: the primary picks one port for all)
   for (let i = 0; i < cfg.workers; i++) {
-    const w = cluster.fork({ BOARDWALK_CLUSTER_WORKER: '1' });
+    const w = cluster.fork(env);
     alive++;
     w.on('message', (m: { type?: string; url?: string }) => {
       if (m.type === 'listening' && !told) {
