@@ -33,7 +33,7 @@ export class SqliteServedSetStore implements ServedSetStore<string> {
   private readonly sweepEvery: number;
   private readonly now: () => number;
   private writes = 0;
-  private readonly s: Record<'touched' | 'pins' | 'touch' | 'addPin' | 'count' | 'del' | 'delPins' | 'sweepPins' | 'sweep', Database.Statement>;
+  private readonly s: Record<'touched' | 'entry' | 'pins' | 'touch' | 'addPin' | 'del' | 'delPins' | 'sweepPins' | 'sweep', Database.Statement>;
 
   constructor(path: string, opts: SqliteServedSetOptions = {}) {
     if (path === ':memory:' || path === '') throw new Error('served sets in SQLite need a database file shared by the processes (not :memory:)');
@@ -58,7 +58,7 @@ export class SqliteServedSetStore implements ServedSetStore<string> {
       touch: p(`INSERT INTO served_requests (request_id, touched, n) VALUES (?, ?, ?)
         ON CONFLICT(request_id) DO UPDATE SET touched = excluded.touched, n = excluded.n`),
       addPin: p('INSERT OR IGNORE INTO served_pins (request_id, pin) VALUES (?, ?)'),
-      count: p('SELECT count(*) AS n FROM served_pins WHERE request_id = ?'),
+      entry: p('SELECT touched, n FROM served_requests WHERE request_id = ?'),
       del: p('DELETE FROM served_requests WHERE request_id = ?'),
       delPins: p('DELETE FROM served_pins WHERE request_id = ?'),
       sweepPins: p('DELETE FROM served_pins WHERE request_id IN (SELECT request_id FROM served_requests WHERE touched < ?)'),
@@ -81,13 +81,15 @@ export class SqliteServedSetStore implements ServedSetStore<string> {
     const now = this.now();
     // one transaction per page: the pins and the refreshed time to live land together
     this.db.transaction(() => {
-      const row = this.s.touched.get(requestId) as { touched: number } | undefined;
+      const row = this.s.entry.get(requestId) as { touched: number; n: number } | undefined;
+      let n = row?.n ?? 0;
       if (row && now - row.touched >= this.ttlMs) {
         this.s.delPins.run(requestId);
         this.s.del.run(requestId);
+        n = 0;
       }
-      for (const p of list) this.s.addPin.run(requestId, p);
-      const n = (this.s.count.get(requestId) as { n: number }).n;
+      // the row keeps the count, so no count(*) per page
+      for (const p of list) n += this.s.addPin.run(requestId, p).changes;
       if (n > this.maxPins) throw new RangeError(`request ${requestId}: more than ${this.maxPins} pins served`);
       this.s.touch.run(requestId, now, n);
     }).immediate();
