@@ -552,7 +552,7 @@ export class FullSurfaces {
     a['newNeighbours'] = this.freshMap ? np : null;
 
     if (!this.profiles && c.homefeed.enabled && (c.homefeed.quotas.pinnersage ?? 0) > 0)
-      this.profiles = new ServedProfiles(this.engine.storage, this.o.pinnersage ?? DEFAULT_PINNERSAGE_SERVING, (m) => this.log(m));
+      this.profiles = new ServedProfiles(this.engine.storage, this.o.pinnersage ?? DEFAULT_PINNERSAGE_SERVING, this.o.log);
     if (this.profiles) {
       await this.profiles.refresh();
       const run = this.profiles.currentRun;
@@ -677,7 +677,8 @@ export class FullSurfaces {
     const file = join(this.path(this.config.files.registry), 'models', `${client}-v${m[2]}.json`);
     let r = this.versionRankers.get(file);
     if (!r) {
-      if (!existsSync(file)) throw new Error(`ranker "${spec}": the ranking registry has no model ${file}`);
+      if (!existsSync(file))
+        throw new Error(`ranker "${spec}": the ranking registry has no model ${file}${m[1] === undefined ? ` (name one client's version as "<client>-v${m[2]}")` : ''}`);
       r = new GbdtRanker(GbdtModel.fromJSON(JSON.parse(readFileSync(file, 'utf8'))), `gbdt:${client}-v${m[2]}`);
       this.versionRankers.set(file, r);
     }

@@ -5,7 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assignVariant } from '../../src/experiments/bucket.js';
 import { parseExperiments } from '../../src/experiments/config.js';
+import { trainGbdt } from '../../src/ranking/gbdt/train.js';
+import { DEFAULT_LABELS } from '../../src/ranking/labels.js';
 import type { CandidateLogRecord } from '../../src/ranking/logging.js';
+import { ModelRegistry } from '../../src/ranking/registry.js';
 import { buildApp } from '../../src/server/app.js';
 import { DEFAULT_CONFIG, DEFAULT_FEATURES } from '../../src/server/config.js';
 import { ServerMetrics } from '../../src/server/metrics.js';
@@ -29,8 +32,9 @@ afterEach(async () => {
 });
 
 /** An app on the 30-pin chain with an experiments file; `pipelines` plugs the full surfaces in with candidate logging. */
-async function open(experiments: unknown, pipelines: boolean, seed?: (s: SqliteStorage) => Promise<void>): Promise<T> {
+async function open(experiments: unknown, pipelines: boolean, seed?: (s: SqliteStorage) => Promise<void>, prepare?: (dir: string) => void): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'bw-variants-'));
+  prepare?.(dir);
   const file = join(dir, 'exp.json');
   writeFileSync(file, JSON.stringify(experiments));
   const storage = new SqliteStorage({ path: join(dir, 'db.sqlite') });
@@ -168,9 +172,36 @@ describe('variant params change what the engine computes', () => {
     for (const slot of freshAt('every2')) expect(slot % 2).toBe(0);
   });
 
+  it('ranker "related-v1" serves an older registry version beside the current one', async () => {
+    // v1 ranks board co-occurrence candidates first, v2 (promoted later: current) ranks them last
+    const model = (boardFirst: boolean) => {
+      const x: number[] = [];
+      const labels: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        x.push(i % 2, 1 + (i % 3));
+        labels.push(boardFirst === (i % 2 === 1) ? 1 : 0);
+      }
+      return trainGbdt({ x: Float32Array.from(x), rows: 40, featureNames: ['src:board', 'n_sources'], labels: Float32Array.from(labels) }, { rounds: 3, maxDepth: 2, learningRate: 1, minChildWeight: 0 }).model;
+    };
+    // "v1" would need a homefeed-v1 model too; "related-v1" names the one client
+    const EXP = { experiments: [{ name: 'rk', variants: [{ name: 'control' }, { name: 'old', params: { ranker: 'related-v1' } }] }] };
+    t = await open(EXP, true, undefined, (dir) => {
+      const reg = new ModelRegistry(join(dir, 'registry'));
+      reg.record('related', DEFAULT_LABELS, model(true), { 'ndcg@10': 1 }, true, 'v1');
+      reg.record('related', DEFAULT_LABELS, model(false), { 'ndcg@10': 2 }, true, 'v2');
+    });
+    expect(t.full!.info.related!.ranker).toBe('gbdt:related');
+    const u = usersOf(EXP, ['control', 'old']);
+    const top = async (user: string) => (await t!.app.inject({ method: 'GET', url: `/v1/pins/p7/related?user=${user}&limit=5&explain=true` })).json().items[0];
+    expect((await top(u['control']!)).sources).not.toContain('board');
+    const old = await top(u['old']!);
+    expect(old.sources).toContain('board');
+    expect(old.parts['gbdt:src:board']).toBeGreaterThan(0);
+  });
+
   it('a ranker version the registry lacks stops the load, naming experiment, variant and param', async () => {
     const EXP = { experiments: [{ name: 'rk', variants: [{ name: 'control' }, { name: 'v9', params: { ranker: 'v9' } }] }] };
-    await expect(open(EXP, true)).rejects.toThrow(/experiment rk: variant v9: param "ranker": ranker "v9": the ranking registry has no model .*related-v9\.json/);
+    await expect(open(EXP, true)).rejects.toThrow(/experiment rk: variant v9: param "ranker": ranker "v9": the ranking registry has no model .*related-v9\.json \(name one client's version as "<client>-v9"\)/);
   });
 
   it('a bad param in the experiments file fails at load', async () => {
