@@ -81,7 +81,8 @@ export class ServedProfiles {
   constructor(
     private readonly storage: Storage,
     readonly config: PinnerSageServingConfig = DEFAULT_PINNERSAGE_SERVING,
-    private readonly log: (msg: string) => void = () => {},
+    /** progress messages; failures go to stderr when it is left out */
+    private readonly log?: (msg: string) => void,
   ) {
     this.popts = profileOptions(config);
     if (config.actions.length === 0) throw new RangeError('pinnersage serving: actions must not be empty');
@@ -133,7 +134,7 @@ export class ServedProfiles {
     } finally {
       this.pending = null;
     }
-    this.log(`pinnersage: serving daily run ${cur.id} (${cur.users} users, ${cur.clusters} clusters, cut-off ${new Date(cur.cutoff).toISOString()}, ${cur.modelVersion}); ${this.today.size} users with online actions since`);
+    this.log?.(`pinnersage: serving daily run ${cur.id} (${cur.users} users, ${cur.clusters} clusters, cut-off ${new Date(cur.cutoff).toISOString()}, ${cur.modelVersion}); ${this.today.size} users with online actions since`);
     return true;
   }
 
@@ -194,11 +195,11 @@ export class ServedProfiles {
     const go = async (): Promise<DailyFromStorageResult | null> => {
       const s = served();
       if (!s) {
-        this.log('pinnersage: daily run skipped (no PinnerSage embeddings served)');
+        this.log?.('pinnersage: daily run skipped (no PinnerSage embeddings served)');
         return null;
       }
       const r = await runPinnerSageDailyFromStorage(this.storage, s.graph, { table: s.table, version: s.version }, { now, options: this.popts, actions: this.config.actions });
-      this.log(`pinnersage: daily run ${r.run.id}: ${r.users} users, ${r.clusters} clusters from ${r.usedEvents} events in ${(r.ms / 1000).toFixed(1)} s`);
+      this.log?.(`pinnersage: daily run ${r.run.id}: ${r.users} users, ${r.clusters} clusters from ${r.usedEvents} events in ${(r.ms / 1000).toFixed(1)} s`);
       await this.refresh();
       return r;
     };
@@ -208,17 +209,22 @@ export class ServedProfiles {
     return this.runningDaily;
   }
 
+  private fail(msg: string): void {
+    if (this.log) this.log(msg);
+    else process.stderr.write(`boardwalk: ${msg}\n`);
+  }
+
   /** Polls for newer runs and, when configured, runs the daily job on a timer. */
   start(served: () => ServedEmbeddings | null): void {
     const c = this.config;
     if (c.pollSeconds > 0) {
-      const t = setInterval(() => void this.refresh().catch((e: Error) => this.log(`pinnersage: refresh failed: ${e.message}`)), c.pollSeconds * 1000);
+      const t = setInterval(() => void this.refresh().catch((e: Error) => this.fail(`pinnersage: refresh failed: ${e.message}`)), c.pollSeconds * 1000);
       t.unref();
       this.timers.push(t);
     }
     // with several workers only the first runs the job; the others pick its run up by polling
     if (c.dailyEveryMinutes > 0 && (cluster.isPrimary || cluster.worker?.id === 1)) {
-      const t = setInterval(() => void this.runDaily(served).catch((e: Error) => this.log(`pinnersage: daily run failed (previous profiles stay served): ${e.message}`)), c.dailyEveryMinutes * 60_000);
+      const t = setInterval(() => void this.runDaily(served).catch((e: Error) => this.fail(`pinnersage: daily run failed (previous profiles stay served): ${e.message}`)), c.dailyEveryMinutes * 60_000);
       t.unref();
       this.timers.push(t);
     }
