@@ -53,6 +53,22 @@ export class PinBoardGraph {
     return this.boardAdj.subarray(this.boardOffsets[b]!, this.boardOffsets[b + 1]!);
   }
 
+  /**
+   * Points the graph at other arrays with the same contents (the walk kernel's WebAssembly
+   * memory, src/walk/walk-memory.ts), so the adjacency is held once. Views handed out before
+   * stay valid: they keep the old arrays alive.
+   */
+  relocate(pinOffsets: Uint32Array, pinAdj: Uint32Array, boardOffsets: Uint32Array, boardAdj: Uint32Array): void {
+    const same = (a: Uint32Array, b: Uint32Array): boolean => a.length === b.length && a[0] === b[0] && a[a.length - 1] === b[b.length - 1];
+    if (!same(pinOffsets, this.pinOffsets) || !same(pinAdj, this.pinAdj) || !same(boardOffsets, this.boardOffsets) || !same(boardAdj, this.boardAdj))
+      throw new Error('graph.relocate: the new arrays must hold the same adjacency');
+    const self = this as unknown as { pinOffsets: Uint32Array; pinAdj: Uint32Array; boardOffsets: Uint32Array; boardAdj: Uint32Array };
+    self.pinOffsets = pinOffsets;
+    self.pinAdj = pinAdj;
+    self.boardOffsets = boardOffsets;
+    self.boardAdj = boardAdj;
+  }
+
   /** Largest pin degree (the C of Pixie's step-allocation formula). */
   maxPinDegree(): number {
     let m = 0;

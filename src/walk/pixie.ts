@@ -2,6 +2,8 @@ import { PinBoardGraph } from '../graph/graph.js';
 import { Rng } from '../util/rng.js';
 import { allocateSteps } from './step-allocation.js';
 import { TopK } from './top-k.js';
+import { KERNEL_LANES, KERNEL_LOG, SCRATCH } from './wasm-kernel.js';
+import { WalkMemory, type KernelFn } from './walk-memory.js';
 
 /** Prefer neighbours whose feature (e.g. locale code) equals `code`, without excluding others. */
 export interface WalkBias {
@@ -61,9 +63,9 @@ export interface PixieResult {
 const INV_2_32 = 1 / 4294967296;
 const MAX_BIAS_TRIES = 16;
 /** walks advanced together by one walker (see walkOne); fixed, because it shapes the result */
-export const LANES = 64;
+export const LANES = KERNEL_LANES;
 /** steps walked before their visits are counted (a multiple of LANES) */
-const LOG = 1024;
+const LOG = KERNEL_LOG;
 
 /**
  * Pixie random walks with restart on one graph. A walker owns its scratch arrays (visit
@@ -89,6 +91,9 @@ export class PixieWalker {
   private readonly laneStart = new Int32Array(LANES);
   private readonly laneDeg = new Int32Array(LANES);
   private readonly laneBoard = new Int32Array(LANES);
+  private readonly drawBoard = new Float64Array(LANES);
+  private readonly drawPin = new Float64Array(LANES);
+  private readonly drawRestart = new Int32Array(LANES);
   private readonly pinLog = new Int32Array(LOG);
   private readonly boardLog = new Int32Array(LOG);
   // Int32 views of the graph's arrays: V8 keeps int32 loads in integer registers, while uint32
@@ -99,16 +104,34 @@ export class PixieWalker {
   private readonly boardAdj: Int32Array;
   private lastPenalty = 0;
   private lastBoost = true;
+  /** the WebAssembly kernel and this walker's scratch in its memory (null: JavaScript only) */
+  private readonly kernel: KernelFn | null = null;
+  private readonly scratchAt: number = 0;
+  private readonly header: Int32Array | null = null;
 
   constructor(readonly graph: PinBoardGraph) {
-    this.visits = new Uint32Array(graph.numPins);
-    // +1: the branch-free append writes one slot past the list even when every node is in it
-    this.touched = new Uint32Array(graph.numPins + 1);
+    // first, so that the graph's arrays already point into the kernel's memory below
+    const wm = WalkMemory.of(graph);
+    if (wm) {
+      const blk = wm.allocScratch(this);
+      const buf = wm.memory.buffer;
+      this.visits = new Uint32Array(buf, blk.visits, graph.numPins);
+      this.touched = new Uint32Array(buf, blk.touched, graph.numPins + 1);
+      this.boardVisits = new Uint32Array(buf, blk.boardVisits, graph.numBoards);
+      this.boardTouched = new Uint32Array(buf, blk.boardTouched, graph.numBoards + 1);
+      this.kernel = wm.kernel;
+      this.scratchAt = blk.lanes;
+      this.header = new Int32Array(buf, blk.lanes + SCRATCH.header, 4);
+    } else {
+      this.visits = new Uint32Array(graph.numPins);
+      // +1: the branch-free append writes one slot past the list even when every node is in it
+      this.touched = new Uint32Array(graph.numPins + 1);
+      this.boardVisits = new Uint32Array(graph.numBoards);
+      this.boardTouched = new Uint32Array(graph.numBoards + 1);
+    }
     this.slot = new Int32Array(graph.numPins).fill(-1);
     this.aggVal = new Float64Array(graph.numPins);
     this.aggTouched = new Uint32Array(graph.numPins);
-    this.boardVisits = new Uint32Array(graph.numBoards);
-    this.boardTouched = new Uint32Array(graph.numBoards + 1);
     this.isQuery = new Uint8Array(graph.numPins);
     this.maxDegree = graph.maxPinDegree();
     if (graph.numEdges >= 0x7fffffff) throw new RangeError('PixieWalker: graphs of 2^31 edges or more are not supported');
@@ -139,7 +162,7 @@ export class PixieWalker {
       this.isQuery[q] = 1;
       const n = alloc[i]!;
       if (n === 0) continue;
-      const walked = this.walkOne(q, n, o, rng.nextU32());
+      const walked = this.kernel !== null && !o.bias ? this.walkWasm(q, n, o, rng.nextU32()) : this.walkOne(q, n, o, rng.nextU32());
       if (walked < 0) {
         earlyStopped++;
         alloc[i] = -walked;
@@ -217,6 +240,9 @@ export class PixieWalker {
     const laneStart = this.laneStart;
     const laneDeg = this.laneDeg;
     const laneBoard = this.laneBoard;
+    const drawBoard = this.drawBoard;
+    const drawPin = this.drawPin;
+    const drawRestart = this.drawRestart;
     let nTouched = this.nTouched;
     let nBoardTouched = this.nBoardTouched;
     const nv = o.nv;
@@ -251,6 +277,18 @@ export class PixieWalker {
       const chunk = n - total < LOG ? n - total : LOG;
       for (let k = 0; k < chunk; ) {
         const m = chunk - k < lanes ? chunk - k : lanes;
+        // draws for the pass (board pick, pin pick, restart), in a tight loop of their own so
+        // that the memory stages below stay short and the CPU overlaps more lanes' misses
+        for (let l = 0; l < m; l++) {
+          t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
+          drawBoard[l] = (t >>> 0) * INV_2_32;
+          t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
+          drawPin[l] = (t >>> 0) * INV_2_32;
+          t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
+          // -1 when the 31-bit draw is below alpha·2^31: restart (branch-free: a mispredict
+          // would flush the other lanes' loads in flight)
+          drawRestart[l] = ((t >>> 1) - restartBelow) >> 31;
+        }
         // stage 1: row of each lane's pin
         for (let l = 0; l < m; l++) {
           const p = lanePin[l]!;
@@ -258,12 +296,11 @@ export class PixieWalker {
           laneStart[l] = s;
           laneDeg[l] = pinOff[p + 1]! - s;
         }
-        // stage 2: pick a board (rejection sampling when biased)
+        // stage 2: pick a board (rejection sampling with further draws when biased)
         for (let l = 0; l < m; l++) {
-          t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
           const ps = laneStart[l]!;
           const pd = laneDeg[l]!;
-          let board = pinAdj[ps + (((t >>> 0) * INV_2_32 * pd) | 0)]!;
+          let board = pinAdj[ps + ((drawBoard[l]! * pd) | 0)]!;
           if (boardCodes !== undefined && boardCodes[board] !== code) {
             for (let tries = 0; tries < MAX_BIAS_TRIES; tries++) {
               t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
@@ -285,10 +322,9 @@ export class PixieWalker {
         }
         // stage 4: pick a pin, log it, restart at q with probability alpha
         for (let l = 0; l < m; l++) {
-          t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
           const bs = laneStart[l]!;
           const bd = laneDeg[l]!;
-          let pin = boardAdj[bs + (((t >>> 0) * INV_2_32 * bd) | 0)]!;
+          let pin = boardAdj[bs + ((drawPin[l]! * bd) | 0)]!;
           if (pinCodes !== undefined && pinCodes[pin] !== code) {
             for (let tries = 0; tries < MAX_BIAS_TRIES; tries++) {
               t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
@@ -299,10 +335,7 @@ export class PixieWalker {
             }
           }
           pinLog[k + l] = pin;
-          t = (((a + b) | 0) + d) | 0; d = (d + 1) | 0; a = b ^ (b >>> 9); b = (c + (c << 3)) | 0; c = (c << 21) | (c >>> 11); c = (c + t) | 0;
-          // mask is -1 when the 31-bit draw is below alpha·2^31 (branch-free: a mispredict here
-          // would flush the other lanes' loads in flight)
-          const mask = ((t >>> 1) - restartBelow) >> 31;
+          const mask = drawRestart[l]!;
           lanePin[l] = (q & mask) | (pin & ~mask);
         }
         k += m;
@@ -334,6 +367,28 @@ export class PixieWalker {
     this.nTouched = nTouched;
     this.nBoardTouched = nBoardTouched;
     return stopped ? -total : total;
+  }
+
+  /** walkOne (unbiased) in the WebAssembly kernel: the same walk and result, faster. */
+  private walkWasm(q: number, n: number, o: PixieOptions, seed: number): number {
+    const g = this.graph;
+    if (g.pinOffsets[q + 1]! - g.pinOffsets[q]! === 0) return 0;
+    const h = this.header!;
+    h[0] = this.nTouched;
+    h[1] = this.nBoardTouched;
+    const r = new Rng(seed);
+    const a = r.nextU32() | 0;
+    const b = r.nextU32() | 0;
+    const c = r.nextU32() | 0;
+    const d = r.nextU32() | 0;
+    this.kernel!(
+      g.pinOffsets.byteOffset, g.pinAdj.byteOffset, g.boardOffsets.byteOffset, g.boardAdj.byteOffset,
+      this.visits.byteOffset, this.touched.byteOffset, this.boardVisits.byteOffset, this.boardTouched.byteOffset, this.scratchAt,
+      q, n, o.nv, o.np > 0 ? Math.min(o.np, 0x7fffffff) : 0x7fffffff, Math.round(o.alpha * 2147483648) | 0, a, b, c, d,
+    );
+    this.nTouched = h[0]!;
+    this.nBoardTouched = h[1]!;
+    return h[3] === 1 ? -h[2]! : h[2]!;
   }
 
   /** Adds this query pin's visit counts into the aggregate (√ for the booster) and resets them. */

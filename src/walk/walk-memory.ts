@@ -1,0 +1,171 @@
+import type { PinBoardGraph } from '../graph/graph.js';
+import { kernelModuleBytes, SCRATCH } from './wasm-kernel.js';
+
+// Node's global WebAssembly, typed here because the project's lib setting (ES2022, no DOM)
+// does not declare it
+interface WasmMemory {
+  readonly buffer: SharedArrayBuffer;
+  grow(pages: number): number;
+}
+type WasmModule = object;
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (mod: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  Memory: new (desc: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+}
+const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+export type { WasmMemory };
+
+const PAGE = 65536;
+/** 4 GiB: the most a 32-bit WebAssembly memory can address; only reserved, not committed */
+const MAX_PAGES = 65536;
+/** bytes 0..63 of the memory: i32[0] is the bump pointer of the scratch allocator */
+const HEADER_BYTES = 64;
+
+/** The kernel's entry point; every argument an i32 (see KERNEL_PARAMS). */
+export type KernelFn = (...args: number[]) => void;
+
+/** Where a walker's scratch arrays live in the memory (byte offsets). */
+export interface ScratchBlock {
+  visits: number;
+  touched: number;
+  boardVisits: number;
+  boardTouched: number;
+  lanes: number;
+  bytes: number;
+}
+
+let moduleCache: WasmModule | null = null;
+let disabled = process.env['BOARDWALK_WASM_WALK'] === '0';
+
+/**
+ * One graph's adjacency in a shared WebAssembly memory, plus scratch blocks for the walkers
+ * on it. The graph's own arrays are re-pointed at the copies (same contents), so the graph is
+ * held once; being shared memory, it never detaches on growth, and worker threads walk it
+ * without a copy (see shared-graph.ts).
+ */
+export class WalkMemory {
+  readonly kernel: KernelFn;
+  private readonly free: ScratchBlock[] = [];
+  private readonly registry = new FinalizationRegistry<ScratchBlock>((b) => this.free.push(b));
+
+  private constructor(
+    readonly memory: WasmMemory,
+    readonly numPins: number,
+    readonly numBoards: number,
+  ) {
+    const inst = new WA!.Instance(moduleCache!, { m: { m: memory } });
+    this.kernel = inst.exports['walk'] as KernelFn;
+  }
+
+  /** The graph's WalkMemory, made (and the graph moved into it) on first use; null if unavailable. */
+  static of(g: PinBoardGraph): WalkMemory | null {
+    const known = byGraph.get(g);
+    if (known !== undefined) return known;
+    const made = disabled ? null : WalkMemory.create(g);
+    byGraph.set(g, made);
+    return made;
+  }
+
+  /** Attaches a memory that already holds g's arrays (a worker thread given the main thread's). */
+  static attach(g: PinBoardGraph, memory: WasmMemory): WalkMemory | null {
+    if (disabled || !WA || !ensureModule()) return null;
+    for (const a of [g.pinOffsets, g.pinAdj, g.boardOffsets, g.boardAdj])
+      if (a.buffer.byteLength > memory.buffer.byteLength) return null;
+    const wm = new WalkMemory(memory, g.numPins, g.numBoards);
+    byGraph.set(g, wm);
+    return wm;
+  }
+
+  private static create(g: PinBoardGraph): WalkMemory | null {
+    const memory = moveGraph(g);
+    return memory ? new WalkMemory(memory, g.numPins, g.numBoards) : null;
+  }
+
+  /** Scratch for one walker, released to a free list when `owner` is garbage-collected. */
+  allocScratch(owner: object): ScratchBlock {
+    const reused = this.free.pop();
+    const block = reused ?? this.bump();
+    if (reused) {
+      // a finished query leaves board counts behind (they are cleared when the next starts)
+      const buf = this.memory.buffer;
+      new Uint32Array(buf, block.visits, this.numPins).fill(0);
+      new Uint32Array(buf, block.boardVisits, this.numBoards).fill(0);
+    }
+    this.registry.register(owner, block);
+    return block;
+  }
+
+  private bump(): ScratchBlock {
+    const P = this.numPins;
+    const B = this.numBoards;
+    const bytes = align(4 * P) + align(4 * (P + 1)) + align(4 * B) + align(4 * (B + 1)) + align(SCRATCH.bytes);
+    const head = new Int32Array(this.memory.buffer, 0, HEADER_BYTES / 4);
+    // Atomics: worker threads allocate from the same memory
+    const start = Atomics.add(head, 0, bytes);
+    const end = start + bytes;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    // grown memory is zero-filled (reused blocks are zeroed in allocScratch)
+    let at = start;
+    const take = (n: number): number => {
+      const r = at;
+      at += align(n);
+      return r;
+    };
+    return {
+      visits: take(4 * P),
+      touched: take(4 * (P + 1)),
+      boardVisits: take(4 * B),
+      boardTouched: take(4 * (B + 1)),
+      lanes: take(SCRATCH.bytes),
+      bytes,
+    };
+  }
+}
+
+const byGraph = new WeakMap<PinBoardGraph, WalkMemory | null>();
+
+const align = (n: number): number => (n + 63) & ~63;
+
+function ensureModule(): boolean {
+  if (moduleCache) return true;
+  try {
+    moduleCache = new WA!.Module(kernelModuleBytes(MAX_PAGES));
+    return true;
+  } catch {
+    disabled = true;
+    return false;
+  }
+}
+
+function moveGraph(g: PinBoardGraph): WasmMemory | null {
+  if (!WA || !ensureModule()) return null;
+  const arrays = [g.pinOffsets, g.pinAdj, g.boardOffsets, g.boardAdj];
+  let bytes = HEADER_BYTES;
+  for (const a of arrays) bytes += align(a.byteLength);
+  if (bytes > 0xc000_0000) return null; // leave room for scratch within 4 GiB
+  let memory: WasmMemory;
+  try {
+    memory = new WA.Memory({ initial: Math.ceil(bytes / PAGE), maximum: MAX_PAGES, shared: true });
+  } catch {
+    return null; // address space exhausted: the JavaScript walk still works
+  }
+  const buf = memory.buffer;
+  let at = HEADER_BYTES;
+  const moved = arrays.map((a) => {
+    const v = new Uint32Array(buf, at, a.length);
+    v.set(a);
+    at += align(a.byteLength);
+    return v;
+  });
+  new Int32Array(buf, 0, 1)[0] = at;
+  g.relocate(moved[0]!, moved[1]!, moved[2]!, moved[3]!);
+  return memory;
+}
+
+/** Turns the WebAssembly walk off (tests compare it with the JavaScript walk). */
+export function setWasmWalk(on: boolean): void {
+  disabled = !on;
+}
