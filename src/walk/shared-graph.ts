@@ -1,5 +1,6 @@
 import { PinBoardGraph } from '../graph/graph.js';
 import { IdMap } from '../graph/id-map.js';
+import { WalkMemory, type WasmMemory } from './walk-memory.js';
 
 /** The adjacency a walker needs, in SharedArrayBuffer-backed arrays that threads can share. */
 export interface SharedGraphArrays {
@@ -7,6 +8,8 @@ export interface SharedGraphArrays {
   pinAdj: Uint32Array;
   boardOffsets: Uint32Array;
   boardAdj: Uint32Array;
+  /** the walk kernel's memory that holds these arrays (threads walk it without a copy) */
+  memory?: WasmMemory;
 }
 
 /** The array itself when it already lives in shared memory, else a copy that does (made once). */
@@ -23,17 +26,21 @@ export function toShared<T extends Uint32Array | Uint16Array>(a: T): T {
  * `loadSnapshot(path, { shared: true })`). Posting these arrays to a worker shares, not copies.
  */
 export function shareGraph(g: PinBoardGraph): SharedGraphArrays {
-  return {
+  // moves the adjacency into the walk kernel's shared memory when WebAssembly is on
+  const wm = WalkMemory.of(g);
+  const s: SharedGraphArrays = {
     pinOffsets: toShared(g.pinOffsets),
     pinAdj: toShared(g.pinAdj),
     boardOffsets: toShared(g.boardOffsets),
     boardAdj: toShared(g.boardAdj),
   };
+  if (wm) s.memory = wm.memory;
+  return s;
 }
 
 /** A graph over shared arrays with identity id maps: walks need dense ids only. */
 export function graphFromShared(s: SharedGraphArrays): PinBoardGraph {
-  return new PinBoardGraph(
+  const g = new PinBoardGraph(
     s.pinOffsets,
     s.pinAdj,
     s.boardOffsets,
@@ -41,4 +48,6 @@ export function graphFromShared(s: SharedGraphArrays): PinBoardGraph {
     IdMap.identity(s.pinOffsets.length - 1),
     IdMap.identity(s.boardOffsets.length - 1),
   );
+  if (s.memory) WalkMemory.attach(g, s.memory);
+  return g;
 }
