@@ -117,6 +117,7 @@ export class ServedProfiles {
     const cur = await this.storage.currentProfileRun();
     if (!cur || (this.run && cur.id === this.run.id)) return false;
     this.pending = [];
+    let done = false;
     try {
       const batch = new Map<string, StoredProfile>();
       for await (const rows of this.storage.listProfiles({ run: cur.id })) for (const p of rows) batch.set(p.user, p);
@@ -131,8 +132,12 @@ export class ServedProfiles {
       this.userVersion = new Map();
       // surfaces hold the bound profiles: reload them in place
       this.bound?.reload(this.today);
+      done = true;
     } finally {
+      const waiting = this.pending;
       this.pending = null;
+      // a failed load keeps the old run: what arrived meanwhile goes to its online state
+      if (!done) this.record(waiting);
     }
     this.log?.(`pinnersage: serving daily run ${cur.id} (${cur.users} users, ${cur.clusters} clusters, cut-off ${new Date(cur.cutoff).toISOString()}, ${cur.modelVersion}); ${this.today.size} users with online actions since`);
     return true;

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/server/config.js';
 import { Engine, type PageRequest } from '../../src/serving/engine.js';
 import { installFullSurfaces, type FullSurfaces } from '../../src/serving/full-surfaces.js';
 import { DEFAULT_PINNERSAGE_SERVING } from '../../src/serving/pinnersage-profiles.js';
@@ -130,5 +131,15 @@ describe('home feed PinnerSage from stored daily profiles', () => {
       await full2.close();
       await engine2.close();
     }
+  });
+});
+
+describe('server config pinnersage section', () => {
+  it('reads the schedule from env and file, and names bad settings', () => {
+    const c = loadConfig({ env: { BOARDWALK_PINNERSAGE_DAILY_MINUTES: '1440', BOARDWALK_PINNERSAGE_POLL_SECONDS: '30' } });
+    expect(c.pinnersage).toMatchObject({ dailyEveryMinutes: 1440, pollSeconds: 30, lookbackDays: 90, threshold: 2 });
+    expect(() => loadConfig({ env: {}, overrides: { pinnersage: { threshold: -1 } } })).toThrow(/pinnersage\.threshold/);
+    expect(() => loadConfig({ env: {}, overrides: { pinnersage: { actions: ['like'] } } })).toThrow(/pinnersage\.actions/);
+    expect(() => loadConfig({ env: { BOARDWALK_PINNERSAGE_DAILY_MINUTES: 'daily' } })).toThrow(/BOARDWALK_PINNERSAGE_DAILY_MINUTES="daily" must be an integer/);
   });
 });
