@@ -6,11 +6,15 @@ import { loadConfig } from '../../src/server/config.js';
 import { Engine, type PageRequest } from '../../src/serving/engine.js';
 import { installFullSurfaces, type FullSurfaces } from '../../src/serving/full-surfaces.js';
 import { DEFAULT_PINNERSAGE_SERVING } from '../../src/serving/pinnersage-profiles.js';
+import { PostgresStorage } from '../../src/storage/postgres.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
+import type { Storage } from '../../src/storage/types.js';
+import { PG_URL, REDIS_URL, pgRedisReachable, uniqueName } from '../storage/pg-env.js';
 import { A, B, DAY, DAY0, event, seedTwoGroups } from './pinnersage-fixture.js';
 
 interface T {
-  storage: SqliteStorage;
+  storage: Storage;
+  drop: () => Promise<void>;
   engine: Engine;
   full: FullSurfaces;
   dir: string;
@@ -21,14 +25,28 @@ afterEach(async () => {
   if (!t) return;
   await t.full.close();
   await t.engine.close();
-  await t.storage.close();
+  await t.drop();
   rmSync(t.dir, { recursive: true, force: true });
   t = null;
 });
 
-async function open(): Promise<T> {
+async function open(kind: 'sqlite' | 'postgres' = 'sqlite'): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'bw-ps-serving-'));
-  const storage = new SqliteStorage({ path: join(dir, 'boardwalk.sqlite') });
+  let storage: Storage;
+  let drop: () => Promise<void>;
+  if (kind === 'postgres') {
+    const name = uniqueName();
+    const pgs = new PostgresStorage({ url: PG_URL, schema: name, redisUrl: REDIS_URL, redisPrefix: name });
+    storage = pgs;
+    drop = async () => {
+      await pgs.dropAll();
+      await pgs.close();
+    };
+  } else {
+    const sq = new SqliteStorage({ path: join(dir, 'boardwalk.sqlite') });
+    storage = sq;
+    drop = () => sq.close();
+  }
   await storage.init();
   await seedTwoGroups(storage);
   // two query pins: the on-demand fallback sees little; the stored profile sees everything
@@ -38,7 +56,7 @@ async function open(): Promise<T> {
     config: { homefeed: { quotas: { pixie: 0, two_tower: 0, pinnersage: 40, fresh_boards: 0, fresh_neighbours: 0 }, blend: { mode: 'none' } } },
     pinnersage: { ...DEFAULT_PINNERSAGE_SERVING, pollSeconds: 0, threshold: 0.5 },
   });
-  t = { storage, engine, full, dir };
+  t = { storage, engine, full, dir, drop };
   return t;
 }
 
@@ -52,9 +70,11 @@ async function feed(x: T, user: string): Promise<{ ids: string[]; medoids: Set<s
   return { ids: p.items.map((i) => i.id), medoids, stored: p.items.length > 0 && p.items.every((i) => i.parts!['pinnersageStored'] === 1) };
 }
 
+const pgSkip = await pgRedisReachable();
+
 describe('home feed PinnerSage from stored daily profiles', () => {
-  it('serves the stored profile, changes with an online event, and the next run reconciles', async () => {
-    const x = await open();
+  it.each<'sqlite' | 'postgres'>(['sqlite', ...(pgSkip === null ? (['postgres'] as const) : [])])('%s: serves the stored profile, changes with an online event, and the next run reconciles', async (kind) => {
+    const x = await open(kind);
     // before any run: on-demand only
     expect((await feed(x, 'uab')).stored).toBe(false);
 
