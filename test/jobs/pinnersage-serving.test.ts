@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildGraphFromStorage } from '../../src/jobs/graph-rebuild.js';
+import { pinnerSageEmbeddings } from '../../src/serving/pinnersage-embeddings.js';
 import { loadConfig } from '../../src/server/config.js';
 import { Engine, type PageRequest } from '../../src/serving/engine.js';
 import { installFullSurfaces, type FullSurfaces } from '../../src/serving/full-surfaces.js';
-import { DEFAULT_PINNERSAGE_SERVING } from '../../src/serving/pinnersage-profiles.js';
+import { DEFAULT_PINNERSAGE_SERVING, ServedProfiles } from '../../src/serving/pinnersage-profiles.js';
 import { PostgresStorage } from '../../src/storage/postgres.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import type { Storage } from '../../src/storage/types.js';
@@ -161,5 +163,28 @@ describe('server config pinnersage section', () => {
     expect(() => loadConfig({ env: {}, overrides: { pinnersage: { threshold: -1 } } })).toThrow(/pinnersage\.threshold/);
     expect(() => loadConfig({ env: {}, overrides: { pinnersage: { actions: ['like'] } } })).toThrow(/pinnersage\.actions/);
     expect(() => loadConfig({ env: { BOARDWALK_PINNERSAGE_DAILY_MINUTES: 'daily' } })).toThrow(/BOARDWALK_PINNERSAGE_DAILY_MINUTES="daily" must be an integer/);
+  });
+});
+
+describe('scheduled daily runs', () => {
+  it('runs the job every dailyEveryMinutes and serves each run', async () => {
+    const x = await open();
+    const { graph } = await buildGraphFromStorage(x.storage);
+    const emb = pinnerSageEmbeddings(graph, null, { kind: 'svd', dim: 8, seed: 1 })!;
+    const logs: string[] = [];
+    const ps = new ServedProfiles(x.storage, { ...DEFAULT_PINNERSAGE_SERVING, pollSeconds: 0, dailyEveryMinutes: 5 }, (m) => logs.push(m));
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'], now: DAY0 - 5 * 60_000 });
+    try {
+      ps.start(() => ({ graph, table: emb.table, version: emb.version }));
+      vi.advanceTimersByTime(4 * 60_000);
+      expect(ps.currentRun).toBeNull();
+      vi.advanceTimersByTime(60_000);
+      await ps.stop(); // waits for the run the timer started
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(ps.currentRun).toMatchObject({ users: 2, status: 'current', cutoff: DAY0 });
+    expect(await x.storage.currentProfileRun()).toEqual(ps.currentRun);
+    expect(logs.some((l) => /^pinnersage: daily run \d+: 2 users/.test(l))).toBe(true);
   });
 });
