@@ -31,7 +31,7 @@ export class CompiledForest {
     trees: Tree[],
     readonly nFeatures: number,
     readonly baseMargin: number,
-    opts: { wasm?: boolean } = {},
+    opts: { wasm?: boolean; simd?: boolean } = {},
   ) {
     if (nFeatures > 0xffff) throw new Error(`scorer: ${nFeatures} features, at most 65535`);
     const shallow: Tree[] = [];
@@ -61,7 +61,7 @@ export class CompiledForest {
     this.wasm =
       opts.wasm === false || n === 0
         ? null
-        : WasmForest.create(nFeatures, this.depth, this.nodeBase, this.leafBase, this.feat, missRight, this.thr, this.leaves);
+        : WasmForest.create(nFeatures, this.depth, this.nodeBase, this.leafBase, this.feat, missRight, this.thr, this.leaves, opts.simd !== false);
   }
 
   private pad(t: Tree, d: number, nb: number, lb: number): void {

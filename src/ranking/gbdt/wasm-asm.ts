@@ -7,6 +7,7 @@
 export const I32 = 0x7f;
 export const F32 = 0x7d;
 export const F64 = 0x7c;
+export const V128 = 0x7b;
 
 export const uleb = (n: number): number[] => {
   const o: number[] = [];
@@ -49,21 +50,44 @@ export const Op = {
   i32Load: 0x28,
   f32Load: 0x2a,
   f64Load: 0x2b,
+  i32Store: 0x36,
   f32Store: 0x38,
   f64Store: 0x39,
   i32Const: 0x41,
   f32Const: 0x43,
   i32Eqz: 0x45,
+  i32Eq: 0x46,
+  i32GtU: 0x4b,
   i32GeS: 0x4e,
+  i32LtS: 0x48,
   f32Ne: 0x5c,
   f32Ge: 0x60,
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32Mul: 0x6c,
+  i32And: 0x71,
+  i32Xor: 0x73,
   i32Shl: 0x74,
+  i32ShrS: 0x75,
+  i32ShrU: 0x76,
   f64Add: 0xa0,
   select: 0x1b,
   void: 0x40,
+} as const;
+
+/** SIMD opcodes (after the 0xfd prefix). */
+export const Simd = {
+  load: 0x00,
+  load32Splat: 0x09,
+  const: 0x0c,
+  i32x4ExtractLane: 0x1b,
+  f32x4Ge: 0x46,
+  and: 0x4e,
+  or: 0x50,
+  bitselect: 0x52,
+  i32x4Neg: 0xa1,
+  i32x4Shl: 0xab,
+  i32x4Add: 0xae,
 } as const;
 
 /** Byte-code builder for one function body with numbered locals. */
@@ -99,6 +123,16 @@ export class FnBuilder {
     const b = new Uint8Array(new Float32Array([v]).buffer);
     return this.op(Op.f32Const, ...b);
   }
+  /** a SIMD instruction, with its immediates */
+  simd(code: number, ...imm: number[]): this {
+    return this.op(0xfd, ...uleb(code), ...imm);
+  }
+  /** v128.const of four i32 lanes */
+  i32x4(a: number, b: number, c: number, d: number): this {
+    const v = new Uint8Array(new Int32Array([a, b, c, d]).buffer);
+    return this.simd(Simd.const, ...v);
+  }
+
   /** memory access: opcode, log2 alignment, constant byte offset added to the address */
   mem(opcode: number, align: number, offset: number): this {
     return this.op(opcode, align, ...uleb(offset));

@@ -2,29 +2,30 @@
  * WebAssembly back end of the compiled forest. Functions are assembled at run time for the
  * model's feature count and tree depths (no toolchain, no binary file); see docs/ranking.md.
  *
- * - Missing values cost nothing per node: the batch is copied into WebAssembly memory twice, as
- *   is ("L" copy: NaN compares false, so it goes left) and with NaN replaced by +Infinity ("R"
- *   copy: goes right at every threshold). Each node reads the copy matching its default
- *   direction, so a step is one unconditional `x >= threshold`.
+ * - Missing values cost nothing per node: each block of rows is copied into WebAssembly memory
+ *   twice, as is ("L" copy: NaN >= t is false, so it goes left) and with NaN replaced by
+ *   +Infinity ("R" copy: goes right at every threshold). Each node reads the copy matching its
+ *   default direction, so a step is one unconditional `x >= threshold`.
  * - Trees are padded to complete trees and stored breadth-first with their leaves right after
- *   their nodes; consecutive trees of one depth form a run with a fixed stride, and each depth
- *   gets its own fully unrolled function. A row's position within a level is a byte offset p
- *   (next level: 2p + 8·goRight), and the level's start is a constant in the load instruction.
+ *   their nodes; runs of consecutive same-depth trees have a fixed stride, and each depth gets
+ *   its own function, unrolled over levels and over the block's rows. The block sits at a fixed
+ *   address, column-major, so a row's value of a node's feature is at [column + constant].
  * - Tree-outer, rows-inner over blocks of BLOCK rows: the tree being scored stays in L1 while
- *   ROWS rows advance through it in lock-step (independent load chains the CPU overlaps); the
- *   root split is loaded once per block. Partial sums live in the output array, added in tree
- *   order, so margins equal plain traversal's bit for bit.
+ *   ROWS rows advance through it in lock-step (independent load chains the CPU overlaps).
+ * - The top SIMD_LEVELS levels are the same few nodes for every row: they are evaluated four
+ *   rows per instruction (WASM SIMD), the deeper levels one row per step.
+ * - Margins are added tree by tree in the models' tree order, so they equal plain traversal's
+ *   sums bit for bit.
  */
-import { assembleModule, F32, F64, FnBuilder, I32, Op } from './wasm-asm.js';
+import { assembleModule, F64, FnBuilder, I32, Op, Simd, uleb, V128 } from './wasm-asm.js';
 
-/** rows advanced together through one tree */
+/** rows advanced together through one tree (a multiple of 4, the SIMD width) */
 const ROWS = 8;
 /** rows per block (a multiple of ROWS) */
 const BLOCK = 64;
-/** most rows copied into WebAssembly memory per call (fewer for very wide rows) */
-const MAX_BATCH = 4096;
-/** memory budget for the two copies of a batch */
-const BATCH_BYTES = 8 << 20;
+/** levels evaluated with SIMD (measured best of 2–4 for depth-6 trees: docs/ranking.md) */
+const SIMD_LEVELS = 3;
+const F32_INF_BITS = 0x7f800000;
 
 // Node's global WebAssembly, typed here because the project's lib setting (ES2022, no DOM)
 // does not declare it
@@ -43,115 +44,176 @@ const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 export const treeStride = (d: number): number => ((1 << d) - 1) * 8 + (1 << d) * 8;
 
 /**
- * score_d(treeP, nTrees, xP, outP, rows): adds the outputs of nTrees depth-d trees stored from
- * treeP (stride treeStride(d)) to out[0..rows) for the row-major batch at xP; rows is a multiple
- * of ROWS. `rowBytes` (4 × features) is built into the load offsets.
+ * Fixed memory areas for a model with nf features: the block's raw rows (f32, row-major) at 0,
+ * its L and R copies column-major (row r, feature f at keyL + 4(f·BLOCK + r)), the block's
+ * margins (f64), then the trees.
  */
-function kernel(d: number, rowBytes: number): FnBuilder {
-  const f = new FnBuilder(5);
-  const [treeP, nTrees, xP, outP, rows] = [0, 1, 2, 3, 4];
-  const blk = f.local(I32);
-  const blkEnd = f.local(I32);
+function layout(nf: number): { keyL: number; keyR: number; out: number; trees: number } {
+  const col = nf * BLOCK * 4;
+  return { keyL: col, keyR: 2 * col, out: 3 * col, trees: 3 * col + BLOCK * 8 };
+}
+
+/** prep(): the block's raw rows → the L copy and the R copy (NaN → +Infinity), column-major. */
+function prepKernel(nf: number): FnBuilder {
+  const f = new FnBuilder(0);
+  const { keyL, keyR } = layout(nf);
+  const col = f.local(I32);
+  const src = f.local(I32);
+  const dst = f.local(I32);
+  const end = f.local(I32);
+  const u = f.local(I32);
+  const nan = f.local(I32);
+  f.i32(0).set(col);
+  f.op(Op.block, Op.void, Op.loop, Op.void);
+  f.get(col).i32(nf * 4).op(Op.i32GeS, Op.brIf, 1);
+  f.get(col).set(src);
+  f.get(col).i32(BLOCK).op(Op.i32Mul).tee(dst).i32(BLOCK * 4).op(Op.i32Add).set(end);
+  f.op(Op.block, Op.void, Op.loop, Op.void);
+  f.get(dst).get(end).op(Op.i32GeS, Op.brIf, 1);
+  f.get(src).mem(Op.i32Load, 2, 0).set(u);
+  // moved as bits: NaN when the exponent is all ones and the mantissa is not zero
+  f.get(u).i32(0x7fffffff).op(Op.i32And).i32(F32_INF_BITS).op(Op.i32GtU).set(nan);
+  f.get(dst).get(u).mem(Op.i32Store, 2, keyL);
+  f.get(dst).i32(F32_INF_BITS).get(u).get(nan).op(Op.select).mem(Op.i32Store, 2, keyR);
+  f.get(src).i32(nf * 4).op(Op.i32Add).set(src);
+  f.get(dst).i32(4).op(Op.i32Add).set(dst);
+  f.op(Op.br, 0, Op.end, Op.end);
+  f.get(col).i32(4).op(Op.i32Add).set(col);
+  f.op(Op.br, 0, Op.end, Op.end);
+  return f;
+}
+
+/**
+ * d<depth>(treeP, nTrees): adds the outputs of nTrees depth-d trees stored from treeP (stride
+ * treeStride(d)) to the block's margins. A node is (column byte offset relative to the L copy,
+ * f32 threshold). Row r's value of a node's column is at [column + keyL + 4r], a constant
+ * offset, so a scalar step is three loads, a compare and two adds. The top `simdLevels` levels
+ * compare four rows at every node of the level, then pick each row's node by its earlier turns.
+ */
+function kernel(d: number, nf: number, simdLevels: number): FnBuilder {
+  const f = new FnBuilder(2);
+  const [treeP, nTrees] = [0, 1];
+  const { keyL, out } = layout(nf);
+  const S = Math.min(simdLevels, d);
   const nb = f.local(I32);
   const t = f.local(I32);
-  const r = f.local(I32);
-  const g = f.local(I32);
-  const o = f.local(I32);
-  const w0 = f.local(I32);
   const a = f.local(I32);
-  const p: number[] = [];
-  for (let i = 0; i < ROWS; i++) p.push(f.local(I32));
-  const th0 = f.local(F32);
-  const stride = treeStride(d);
+  const n: number[] = [];
+  for (let i = 0; i < ROWS; i++) n.push(f.local(I32));
+  // the top S levels' nodes, loaded once per tree: column offsets and splatted thresholds
+  const topW: number[] = [];
+  const topT: number[] = [];
+  for (let k = 0; k < (1 << S) - 1; k++) {
+    topW.push(f.local(I32));
+    topT.push(f.local(V128));
+  }
+  // per quarter-group of four rows: the turn taken at each SIMD level (all-ones = right)
+  const M: number[][] = Array.from({ length: S }, () => Array.from({ length: ROWS / 4 }, () => f.local(V128)));
+  const C: number[] = [];
+  for (let k = 0; k < (S > 0 ? 1 << (S - 1) : 0); k++) C.push(f.local(V128));
   const leafOff = ((1 << d) - 1) * 8;
-  const groupBytes = ROWS * rowBytes;
 
-  // for (blk = 0; blk < rows; blk += BLOCK)
-  f.i32(0).set(blk);
-  f.op(Op.block, Op.void, Op.loop, Op.void);
-  f.get(blk).get(rows).op(Op.i32GeS, Op.brIf, 1);
-  // blkEnd = min(blk + BLOCK, rows)
-  f.get(rows).get(blk).i32(BLOCK).op(Op.i32Add).get(blk).i32(BLOCK).op(Op.i32Add).get(rows).op(Op.i32GeS, Op.select).set(blkEnd);
-  // for (t = nTrees, nb = treeP; t > 0; t--, nb += stride)
+  // column values of four rows (from row r) at top node k, compared to its threshold
+  const cmp = (k: number, r: number): void => {
+    f.get(topW[k]!).simd(Simd.load, 4, ...uleb(keyL + 4 * r)).get(topT[k]!).simd(Simd.f32x4Ge);
+  };
+
+  // for (nb = treeP, t = nTrees; t > 0; nb += stride, t--)
   f.get(treeP).set(nb);
   f.get(nTrees).set(t);
   f.op(Op.block, Op.void, Op.loop, Op.void);
   f.get(t).op(Op.i32Eqz, Op.brIf, 1);
-  if (d > 0) {
-    // the root is the same node for every row: load it once per block
-    f.get(nb).mem(Op.i32Load, 2, 0).set(w0);
-    f.get(nb).mem(Op.f32Load, 2, 4).set(th0);
+  for (let k = 0; k < topW.length; k++) {
+    f.get(nb).mem(Op.i32Load, 2, 8 * k).set(topW[k]!);
+    f.get(nb).simd(Simd.load32Splat, 2, ...uleb(8 * k + 4)).set(topT[k]!);
   }
-  // for (r = blk; r < blkEnd; r += ROWS): g = this group's first row, o = its first output
-  f.get(blk).set(r);
-  f.get(xP).get(blk).i32(rowBytes).op(Op.i32Mul, Op.i32Add).set(g);
-  f.get(outP).get(blk).i32(3).op(Op.i32Shl, Op.i32Add).set(o);
-  f.op(Op.block, Op.void, Op.loop, Op.void);
-  f.get(r).get(blkEnd).op(Op.i32GeS, Op.brIf, 1);
-  if (d > 0) {
-    // level 0: p = 8 * (x[row][feature] >= threshold)
+  for (let r0 = 0; r0 < BLOCK; r0 += ROWS) {
+    for (let h = 0; h < ROWS / 4 && S > 0; h++) {
+      const r = r0 + 4 * h;
+      cmp(0, r);
+      f.set(M[0]![h]!);
+      for (let l = 1; l < S; l++) {
+        // every node of level l; the row's node is picked by its last turn, then earlier ones
+        const first = (1 << l) - 1;
+        for (let j = 0; j < 1 << l; j += 2) {
+          cmp(first + j + 1, r);
+          cmp(first + j, r);
+          f.get(M[l - 1]![h]!).simd(Simd.bitselect).set(C[j >> 1]!);
+        }
+        for (let width = 1 << (l - 1), lv = l - 2; width > 1; width >>= 1, lv--) {
+          for (let j = 0; j < width; j += 2) f.get(C[j + 1]!).get(C[j]!).get(M[lv]![h]!).simd(Simd.bitselect).set(C[j >> 1]!);
+        }
+        f.get(C[0]!).set(M[l]![h]!);
+      }
+      // node index within level S: the turn at level l (−1 when right) is bit S−1−l
+      for (let l = 0; l < S; l++) {
+        f.get(M[l]![h]!);
+        if (S - 1 - l > 0) f.i32(S - 1 - l).simd(Simd.i32x4Shl);
+        if (l > 0) f.simd(Simd.i32x4Add);
+      }
+      f.simd(Simd.i32x4Neg).set(C[0]!);
+      for (let j = 0; j < 4; j++) f.get(C[0]!).simd(Simd.i32x4ExtractLane, j).set(n[4 * h + j]!);
+    }
+    for (let l = S; l < d; l++) {
+      const off = ((1 << l) - 1) * 8;
+      for (let i = 0; i < ROWS; i++) {
+        // n = 2n + (value >= node threshold), node at nb + off + 8n
+        if (l === 0) f.i32(0).get(nb).tee(a);
+        else f.get(n[i]!).i32(1).op(Op.i32Shl).get(nb).get(n[i]!).i32(3).op(Op.i32Shl, Op.i32Add).tee(a);
+        f.mem(Op.i32Load, 2, off).mem(Op.f32Load, 2, keyL + 4 * (r0 + i));
+        f.get(a).mem(Op.f32Load, 2, off + 4).op(Op.f32Ge, Op.i32Add).set(n[i]!);
+      }
+    }
     for (let i = 0; i < ROWS; i++) {
-      f.get(g).get(w0).op(Op.i32Add).mem(Op.f32Load, 2, i * rowBytes).get(th0).op(Op.f32Ge).i32(3).op(Op.i32Shl).set(p[i]!);
+      // margins += leaf, tree by tree: the same sums, in the same order, as plain traversal
+      const o = out + 8 * (r0 + i);
+      f.i32(0).i32(0).mem(Op.f64Load, 3, o);
+      if (d > 0) f.get(nb).get(n[i]!).i32(3).op(Op.i32Shl, Op.i32Add);
+      else f.get(nb);
+      f.mem(Op.f64Load, 3, leafOff).op(Op.f64Add).mem(Op.f64Store, 3, o);
     }
   }
-  for (let l = 1; l < d; l++) {
-    const off = ((1 << l) - 1) * 8;
-    for (let i = 0; i < ROWS; i++) {
-      // a = node address; p = 2p + 8 * (x[row][node.column] >= node.threshold)
-      f.get(p[i]!).i32(1).op(Op.i32Shl);
-      f.get(g).get(nb).get(p[i]!).op(Op.i32Add).tee(a).mem(Op.i32Load, 2, off).op(Op.i32Add).mem(Op.f32Load, 2, i * rowBytes);
-      f.get(a).mem(Op.f32Load, 2, off + 4).op(Op.f32Ge).i32(3).op(Op.i32Shl, Op.i32Add).set(p[i]!);
-    }
-  }
-  for (let i = 0; i < ROWS; i++) {
-    // out[row] += leaf
-    f.get(o).get(o).mem(Op.f64Load, 3, i * 8);
-    if (d > 0) f.get(nb).get(p[i]!).op(Op.i32Add).mem(Op.f64Load, 3, leafOff);
-    else f.get(nb).mem(Op.f64Load, 3, leafOff);
-    f.op(Op.f64Add).mem(Op.f64Store, 3, i * 8);
-  }
-  f.get(r).i32(ROWS).op(Op.i32Add).set(r);
-  f.get(g).i32(groupBytes).op(Op.i32Add).set(g);
-  f.get(o).i32(ROWS * 8).op(Op.i32Add).set(o);
-  f.op(Op.br, 0, Op.end, Op.end);
-  f.get(nb).i32(stride).op(Op.i32Add).set(nb);
+  f.get(nb).i32(treeStride(d)).op(Op.i32Add).set(nb);
   f.get(t).i32(1).op(Op.i32Sub).set(t);
-  f.op(Op.br, 0, Op.end, Op.end);
-  f.get(blk).i32(BLOCK).op(Op.i32Add).set(blk);
   f.op(Op.br, 0, Op.end, Op.end);
   return f;
 }
 
 const moduleCache = new Map<string, WasmModule | null>();
 
-/** The compiled module with one `d<depth>` export per depth, for rows of `nf` features. */
-function wasmModule(nf: number, depths: number[]): WasmModule | null {
-  const key = `${nf}:${depths.join(',')}`;
+/**
+ * The compiled module (`prep`, and one `d<depth>` per depth) for rows of `nf` features; without
+ * SIMD support in the runtime, the same kernels with every level scalar.
+ */
+function wasmModule(nf: number, depths: number[], useSimd: boolean): WasmModule | null {
+  const key = `${nf}:${depths.join(',')}:${useSimd}`;
   let mod = moduleCache.get(key);
   if (mod === undefined) {
-    try {
-      mod = WA ? new WA.Module(assembleModule(depths.map((d) => ({ name: `d${d}`, fn: kernel(d, nf * 4) })))) : null;
-    } catch {
-      mod = null;
+    mod = null;
+    for (const simd of WA ? (useSimd ? [SIMD_LEVELS, 0] : [0]) : []) {
+      try {
+        const fns = [{ name: 'prep', fn: prepKernel(nf) }, ...depths.map((d) => ({ name: `d${d}`, fn: kernel(d, nf, simd) }))];
+        mod = new WA!.Module(assembleModule(fns));
+        break;
+      } catch {
+        // try the next option
+      }
     }
     moduleCache.set(key, mod);
   }
   return mod;
 }
 
-type ScoreFn = (treeP: number, nTrees: number, xP: number, outP: number, rows: number) => void;
+type ScoreFn = (treeP: number, nTrees: number) => void;
 
 /** Padded forest in WebAssembly memory. */
 export class WasmForest {
   private readonly memory: WasmMemory;
+  private readonly prep: () => void;
   /** runs of consecutive same-depth trees: kernel, first tree's address, count */
   private readonly runs: { fn: ScoreFn; treeP: number; n: number }[];
-  private readonly batchRows: number;
-  private readonly xP: number;
-  private readonly outP: number;
-  /** views into the batch area, made once (the memory never grows) */
-  private readonly xl: Float32Array;
-  private readonly xr: Float32Array;
+  /** views of the block's raw rows and margins, made once (the memory never grows) */
+  private readonly raw: Float32Array;
   private readonly os: Float64Array;
 
   private constructor(
@@ -167,42 +229,39 @@ export class WasmForest {
   ) {
     const nt = depth.length;
     const nf = nFeatures;
-    let treeBytes = 0;
-    for (let i = 0; i < nt; i++) treeBytes += treeStride(depth[i]!);
-    this.batchRows = Math.max(BLOCK, Math.min(MAX_BATCH, Math.floor(BATCH_BYTES / (8 * nf)) & ~(BLOCK - 1)));
-    this.xP = (treeBytes + 15) & ~15;
-    const rBytes = this.batchRows * nf * 4;
-    this.outP = this.xP + 2 * rBytes;
-    const need = this.outP + this.batchRows * 8;
-    this.memory = new WA!.Memory({ initial: Math.ceil(need / 65536) + 1 });
+    const lay = layout(nf);
+    let need = lay.trees;
+    for (let i = 0; i < nt; i++) need += treeStride(depth[i]!);
+    this.memory = new WA!.Memory({ initial: Math.ceil(need / 65536) });
     const exports = new WA!.Instance(mod, { m: { m: this.memory } }).exports;
+    this.prep = exports.prep as () => void;
     const buf = this.memory.buffer;
     this.runs = [];
-    let at = 0;
+    let at = lay.trees;
     for (let i = 0; i < nt; i++) {
       const d = depth[i]!;
       const last = this.runs[this.runs.length - 1];
-      if (last && i > 0 && depth[i - 1] === d) last.n++;
+      if (last && depth[i - 1] === d) last.n++;
       else this.runs.push({ fn: exports[`d${d}`] as ScoreFn, treeP: at, n: 1 });
-      const words = new Int32Array(buf, at, (1 << d) - 1 > 0 ? 2 * ((1 << d) - 1) : 0);
-      const thrs = new Float32Array(buf, at, words.length);
+      const nInternal = (1 << d) - 1;
+      const words = new Int32Array(buf, at, 2 * nInternal);
+      const thrs = new Float32Array(buf, at, 2 * nInternal);
       const nb = nodeBase[i]!;
-      for (let k = 0; k < (1 << d) - 1; k++) {
-        // column byte offset within the row, in the R copy when missing values go right
-        words[2 * k] = feat[nb + k]! * 4 + (missRight[nb + k] ? rBytes : 0);
-        // a NaN threshold sends every present value right, as v < NaN is false in traversal
+      for (let k = 0; k < nInternal; k++) {
+        // the feature's column in the L or R copy (relative to keyL), by default direction
+        words[2 * k] = feat[nb + k]! * BLOCK * 4 + (missRight[nb + k] ? lay.keyR - lay.keyL : 0);
+        // a NaN threshold sends every present value right (v < NaN is false in traversal)
         const th = thr[nb + k]!;
         thrs[2 * k + 1] = th !== th ? -Infinity : th;
       }
-      new Float64Array(buf, at + ((1 << d) - 1) * 8, 1 << d).set(leaves.subarray(leafBase[i]!, leafBase[i]! + (1 << d)));
+      new Float64Array(buf, at + nInternal * 8, 1 << d).set(leaves.subarray(leafBase[i]!, leafBase[i]! + (1 << d)));
       at += treeStride(d);
     }
-    this.xl = new Float32Array(buf, this.xP, this.batchRows * nf);
-    this.xr = new Float32Array(buf, this.xP + rBytes, this.batchRows * nf);
-    this.os = new Float64Array(buf, this.outP, this.batchRows);
+    this.raw = new Float32Array(buf, 0, BLOCK * nf);
+    this.os = new Float64Array(buf, lay.out, BLOCK);
   }
 
-  /** null when WebAssembly is unavailable. */
+  /** null when WebAssembly is unavailable. `simd: false` makes every level scalar (for tests). */
   static create(
     nFeatures: number,
     depth: Int32Array,
@@ -212,9 +271,10 @@ export class WasmForest {
     missRight: Uint8Array,
     thr: Float32Array,
     leaves: Float64Array,
+    simd = true,
   ): WasmForest | null {
     if (nFeatures === 0) return null;
-    const mod = wasmModule(nFeatures, [...new Set(depth)].sort((a, b) => a - b));
+    const mod = wasmModule(nFeatures, [...new Set(depth)].sort((a, b) => a - b), simd);
     if (!mod) return null;
     return new WasmForest(mod, nFeatures, depth, nodeBase, leafBase, feat, missRight, thr, leaves);
   }
@@ -222,23 +282,19 @@ export class WasmForest {
   /** Adds the forest's output for rows [0, rows) to out (which holds the base margin). */
   addMargins(x: Float32Array, rows: number, out: Float64Array): void {
     const nf = this.nFeatures;
-    const { xl, xr, os } = this;
-    for (let r0 = 0; r0 < rows; r0 += this.batchRows) {
-      const m = Math.min(this.batchRows, rows - r0);
-      const padded = (m + ROWS - 1) & ~(ROWS - 1);
-      const src = x.subarray(r0 * nf, (r0 + m) * nf);
-      xl.set(src);
-      for (let i = 0, e = m * nf; i < e; i++) {
-        const v = src[i]!;
-        xr[i] = v !== v ? Infinity : v;
+    const { raw, os, runs } = this;
+    for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+      const m = Math.min(BLOCK, rows - r0);
+      // element-wise copies: no subarray views, so no allocation per block
+      for (let i = 0, j = r0 * nf, e = m * nf; i < e; i++, j++) raw[i] = x[j]!;
+      if (m < BLOCK) raw.fill(0, m * nf);
+      for (let i = 0; i < m; i++) os[i] = out[r0 + i]!;
+      this.prep();
+      for (let k = 0; k < runs.length; k++) {
+        const run = runs[k]!;
+        run.fn(run.treeP, run.n);
       }
-      if (padded > m) {
-        xl.fill(0, m * nf, padded * nf);
-        xr.fill(0, m * nf, padded * nf);
-      }
-      os.set(out.subarray(r0, r0 + m));
-      for (const run of this.runs) run.fn(run.treeP, run.n, this.xP, this.outP, padded);
-      out.set(os.subarray(0, m), r0);
+      for (let i = 0; i < m; i++) out[r0 + i] = os[i]!;
     }
   }
 }
