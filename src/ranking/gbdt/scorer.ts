@@ -73,7 +73,9 @@ export class CompiledForest {
       if (t.left[src]! >= 0) {
         this.node[nb + pos] = t.feature[src]! | ((t.defaultLeft[src] ? 0 : 1) << 16);
         this.feat[nb + pos] = t.feature[src]!;
-        this.thr[nb + pos] = t.threshold[src]!;
+        // traversal sends every present value right at a NaN threshold (v < NaN is false)
+        const th = t.threshold[src]!;
+        this.thr[nb + pos] = th !== th ? -Infinity : th;
         stack.push([t.left[src]!, 2 * pos + 1], [t.right[src]!, 2 * pos + 2]);
         continue;
       }

@@ -250,9 +250,7 @@ export class WasmForest {
       for (let k = 0; k < nInternal; k++) {
         // the feature's column in the L or R copy (relative to keyL), by default direction
         words[2 * k] = feat[nb + k]! * BLOCK * 4 + (missRight[nb + k] ? lay.keyR - lay.keyL : 0);
-        // a NaN threshold sends every present value right (v < NaN is false in traversal)
-        const th = thr[nb + k]!;
-        thrs[2 * k + 1] = th !== th ? -Infinity : th;
+        thrs[2 * k + 1] = thr[nb + k]!;
       }
       new Float64Array(buf, at + nInternal * 8, 1 << d).set(leaves.subarray(leafBase[i]!, leafBase[i]! + (1 << d)));
       at += treeStride(d);
