@@ -61,9 +61,10 @@ export class WalkMemory {
 
   /** The graph's WalkMemory, made (and the graph moved into it) on first use; null if unavailable. */
   static of(g: PinBoardGraph): WalkMemory | null {
+    if (disabled) return null;
     const known = byGraph.get(g);
     if (known !== undefined) return known;
-    const made = disabled ? null : WalkMemory.create(g);
+    const made = WalkMemory.create(g);
     byGraph.set(g, made);
     return made;
   }

@@ -36,7 +36,7 @@ export const SCRATCH = {
 export const KERNEL_PARAMS = [
   'pinOff', 'pinAdj', 'boardOff', 'boardAdj',
   'visits', 'touched', 'boardVisits', 'boardTouched', 'scratch',
-  'q', 'n', 'nv', 'np', 'restartBelow', 'a', 'b', 'c', 'd',
+  'q', 'n', 'nv', 'np', 'restartBelow', 'a', 'b', 'c', 'd', 'countBoards',
 ] as const;
 
 // --- a minimal WebAssembly binary writer (only what this kernel uses) ---
@@ -257,11 +257,14 @@ function buildKernel(): Body {
   f.i32(0).set('i');
   f.op(OP.block, OP.void, OP.loop, OP.void);
   f.get('i').get('chunk').op(OP.geS, OP.brIf, 1);
-  // board visit
-  f.get('i').i32(2).op(OP.shl).get('scratch').op(OP.add).tee('la').load(S.boardLog).tee('x').elem('boardVisits').tee('s').load(0).set('v');
+  f.get('i').i32(2).op(OP.shl).get('scratch').op(OP.add).set('la');
+  // board visit (only when the caller wants related boards)
+  f.get('countBoards').op(OP.if, OP.void);
+  f.get('la').load(S.boardLog).tee('x').elem('boardVisits').tee('s').load(0).set('v');
   f.get('nBT').elem('boardTouched').get('x').store(0);
   f.get('nBT').get('v').i32(1).op(OP.sub).i32(31).op(OP.shrU).op(OP.add).set('nBT');
   f.get('s').get('v').i32(1).op(OP.add).store(0);
+  f.op(OP.end);
   // pin visit
   f.get('la').load(S.pinLog).tee('p').elem('visits').tee('s').load(0).set('v');
   f.get('nT').elem('touched').get('p').store(0);

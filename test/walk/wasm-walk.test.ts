@@ -21,6 +21,7 @@ describe('WebAssembly walk kernel', () => {
     { steps: 7, seed: 1, np: 0 },
     { steps: 3000, seed: 2, alpha: 1, np: 0 },
     { steps: 3000, seed: 2, alpha: 0.01, np: 0, boost: false, degreePenalty: 0.5 },
+    { steps: 20_000, seed: 4, np: 30, nv: 2, countBoards: false },
   ]) {
     it(`gives the JavaScript walk's result exactly (${JSON.stringify(opts)})`, () => {
       const js = run(false, opts);
@@ -35,4 +36,26 @@ describe('WebAssembly walk kernel', () => {
       }
     });
   }
+});
+
+describe('countBoards', () => {
+  it('false leaves the pins and steps as they are and returns no boards', () => {
+    const g = generatePowerLawGraph({ pins: 3000, boards: 600, edges: 30_000, seed: 11 });
+    for (const wasm of [true, false]) {
+      setWasmWalk(wasm);
+      try {
+        const w = new PixieWalker(g);
+        const on = w.query([1, 2], undefined, { steps: 10_000, seed: 3, np: 40, nv: 3 });
+        const off = w.query([1, 2], undefined, { steps: 10_000, seed: 3, np: 40, nv: 3, countBoards: false });
+        expect(Array.from(off.pins)).toEqual(Array.from(on.pins));
+        expect(Array.from(off.scores)).toEqual(Array.from(on.scores));
+        expect(off.steps).toBe(on.steps);
+        expect(on.boards.length).toBeGreaterThan(0);
+        expect(off.boards.length).toBe(0);
+        expect(w.boardScore(on.boards[0]!)).toBe(0);
+      } finally {
+        setWasmWalk(true);
+      }
+    }
+  });
 });
