@@ -143,7 +143,7 @@ export class FreshNeighboursGenerator implements CandidateGenerator {
   generate(req: CandidateRequest): Candidate[] {
     checkRequest(this.name, req, this.walker.graph.numPins);
     if (req.queryPins.length === 0 || req.limit === 0) return [];
-    const r = this.walker.query(req.queryPins, req.queryWeights, { steps: this.o.steps, topK: this.o.pixieTopK, seed: req.seed });
+    const r = this.walker.query(req.queryPins, req.queryWeights, { steps: this.o.steps, topK: this.o.pixieTopK, seed: req.seed, countBoards: false });
     return this.counter.count(r.pins, req.limit, new Set(req.queryPins));
   }
 }

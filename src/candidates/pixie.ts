@@ -32,7 +32,7 @@ export class PixieGenerator implements CandidateGenerator {
   generate(req: CandidateRequest): Candidate[] {
     const g = this.walker.graph;
     checkRequest(this.name, req, g.numPins);
-    const opts: Partial<PixieOptions> = { ...this.o.walk, topK: req.limit, seed: req.seed };
+    const opts: Partial<PixieOptions> = { ...this.o.walk, topK: req.limit, seed: req.seed, countBoards: false };
     if (req.locale && this.o.localeBias > 1) {
       const pinCol = g.meta.pins.locale;
       const boardCol = g.meta.boards.locale;

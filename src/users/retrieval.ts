@@ -93,7 +93,7 @@ export class PinnerSageRetriever implements CandidateGenerator {
       listCluster.push(ci);
       listKind.push('ann');
       if (this.o.pixieSteps > 0) {
-        const px = this.walker!.query([c.medoid], undefined, { steps: this.o.pixieSteps, topK: per, seed: (req.seed + ci * 7919) >>> 0 });
+        const px = this.walker!.query([c.medoid], undefined, { steps: this.o.pixieSteps, topK: per, seed: (req.seed + ci * 7919) >>> 0, countBoards: false });
         lists.push(px.pins);
         cos.push(px.scores);
         listCluster.push(ci);

@@ -72,6 +72,7 @@ export class PixieMethod extends ParamMethod {
       nv: p['nv']!,
       topK: 0,
       seed: hashSeed(String(user), this.seed >>> 0),
+      countBoards: false,
     };
     let weights: Float64Array | undefined;
     const qexp = p['qexp']!;
