@@ -62,8 +62,12 @@ export interface ReplayOptions {
   seed: number;
   params: MemboostParams;
   pin2vec: Partial<Pin2VecOptions>;
-  /** candidate quotas of the pipeline's sources */
-  quotas: { pixie: number; board: number; pin2vec: number };
+  /**
+   * candidate quotas of the pipeline's sources; unset = the catalogue size, so every pin a source
+   * can score is a candidate (the metric ranks items deep in the list, where Pixie alone keeps
+   * scoring; a quota would cut them to 0 in the pipeline only)
+   */
+  quotas: Partial<{ pixie: number; board: number; pin2vec: number }>;
   /** default ranker settings: per-source weights (used as given when validationUsers = 0) and the agreement bonus */
   rankerWeights: Record<string, number>;
   /**
@@ -101,7 +105,7 @@ export const DEFAULT_REPLAY: ReplayOptions = {
   seed: 1,
   params: DEFAULT_MEMBOOST,
   pin2vec: { dim: 32, epochs: 5, window: 4 },
-  quotas: { pixie: 1000, board: 1000, pin2vec: 200 },
+  quotas: {},
   rankerWeights: {},
   agreementBonus: 0,
   validationUsers: 500,
@@ -419,12 +423,13 @@ export async function runReplay(dataset: string | EvalDataset, options: Partial<
   log(`${ds.name}: Pin2Vec trained on ${sessions.offsets.length - 1} sessions`);
 
   const g = split.graph;
+  const quotas = { pixie: o.quotas.pixie ?? ds.numItems, board: o.quotas.board ?? ds.numItems, pin2vec: o.quotas.pin2vec ?? ds.numItems };
   const sources = (): RelatedSource[] => [
-    { generator: new PixieGenerator(new PixieWalker(g), { walk: { steps: o.steps, np: 0 } }), quota: o.quotas.pixie },
-    { generator: new BoardCooccurrenceGenerator(g), quota: o.quotas.board },
-    { generator: new Pin2VecGenerator(vectors, new ExactCosineIndex(vectors)), quota: o.quotas.pin2vec },
+    { generator: new PixieGenerator(new PixieWalker(g), { walk: { steps: o.steps, np: 0 } }), quota: quotas.pixie },
+    { generator: new BoardCooccurrenceGenerator(g), quota: quotas.board },
+    { generator: new Pin2VecGenerator(vectors, new ExactCosineIndex(vectors)), quota: quotas.pin2vec },
   ];
-  const candidates = o.quotas.pixie + o.quotas.board + o.quotas.pin2vec;
+  const candidates = Math.min(ds.numItems, quotas.pixie + quotas.board + quotas.pin2vec);
   const handRanker = new BlendRanker(o.rankerWeights, o.agreementBonus);
   let weights: SourceWeightFit | null = null;
   let ranker = handRanker;
