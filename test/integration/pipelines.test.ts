@@ -130,6 +130,8 @@ describe('related pins pipeline over HTTP', () => {
       },
     });
     expect(t.full.info.related).toEqual({ sources: ['pixie', 'board', 'text', 'visual', 'pixie@locale', 'board@locale'], ranker: 'blend', memboost: 'realtime' });
+    // the job wrote hand-set (default) parameters: they hold for any ranker
+    expect(t.full.info.artefacts['memboostParams']).toBe('configured (ranker blend)');
     const r = await get('/v1/pins/p0/related?explain=true&limit=50');
     expect(r.status).toBe(200);
     const ids = r.items.map((x) => x.id);
@@ -354,6 +356,7 @@ describe('absent artefacts', () => {
   it('serve Pixie and board co-occurrence only, and the home feed from Pixie (popular pins for new users)', async () => {
     t = await open({ rich: false, config: { homefeed: { quotas: { fresh_boards: 0 } } } });
     expect(t.full.info.artefacts).toMatchObject({ memboost: null, registry: null, twoTower: null, newNeighbours: null, graph: null });
+    expect(t.full.info.artefacts['memboostParams']).toBe('defaults (ranker blend)');
     expect(t.full.info.related).toEqual({ sources: ['pixie', 'board', 'pixie@locale', 'board@locale'], ranker: 'blend', memboost: 'none' });
     const r = await get('/v1/pins/p0/related?explain=true');
     expect(r.status).toBe(200);
