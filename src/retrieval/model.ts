@@ -136,6 +136,7 @@ export class TwoTowerModel {
   readonly config: TwoTowerConfig;
   readonly params: Record<ParamName, Float32Array>;
   private acc: Float32Array;
+  private featAcc: Float32Array;
 
   constructor(config: TwoTowerConfig, params?: Record<ParamName, Float32Array>) {
     validateConfig(config);
@@ -155,6 +156,7 @@ export class TwoTowerModel {
       this.params = p;
     }
     this.acc = new Float32Array(d);
+    this.featAcc = new Float32Array(config.pinFeatureDim);
   }
 
   get dim(): number {
@@ -210,6 +212,9 @@ export class TwoTowerModel {
     if (n > 0) {
       const acc = this.acc;
       acc.fill(0);
+      const fa = this.featAcc;
+      fa.fill(0);
+      let anyFeat = false;
       const H = this.params.histEmb;
       for (let i = start; i < h.length; i++) {
         const p = h[i]!;
@@ -220,11 +225,17 @@ export class TwoTowerModel {
         const f = input.historyFeatures?.[i];
         if (f && c.pinFeatureDim > 0) {
           checkLen(f, c.pinFeatureDim, 'history pin features');
-          addProjection(this.params.histFeatW, f, d, acc);
+          for (let q = 0; q < f.length; q++) fa[q]! += f[q]!;
+          anyFeat = true;
         }
       }
       const inv = 1 / n;
       for (let k = 0; k < d; k++) out[k] = acc[k]! * inv;
+      // the projection is linear: project the mean feature vector once (as the trainer does)
+      if (anyFeat) {
+        for (let q = 0; q < fa.length; q++) fa[q]! *= inv;
+        addProjection(this.params.histFeatW, fa, d, out);
+      }
     }
     if (input.profile && c.userFeatureDim > 0) {
       checkLen(input.profile, c.userFeatureDim, 'user profile features');

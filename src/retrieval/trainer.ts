@@ -135,6 +135,8 @@ export class TwoTowerTrainer {
   private dV: Float32Array;
   private histBuf: Int32Array;
   private histCount: Int32Array;
+  /** per batch row: mean of the history pins' feature vectors (B x pinFeatureDim) */
+  private histFeat: Float32Array;
   private histStart: Int32Array;
   private exUser: Int32Array;
   /** user of each training position */
@@ -184,6 +186,7 @@ export class TwoTowerTrainer {
     this.dV = new Float32Array(this.K * d);
     this.histBuf = new Int32Array(this.B * c.historyLen);
     this.histCount = new Int32Array(this.B);
+    this.histFeat = new Float32Array(this.B * c.pinFeatureDim);
     this.histStart = new Int32Array(this.B);
     this.exUser = new Int32Array(this.B);
     this.histDropMask = new Uint8Array(c.historyLen + 1);
@@ -307,14 +310,21 @@ export class TwoTowerTrainer {
       A.fill(0, ao, ao + d);
       if (kept > 0) {
         const H = P.histEmb;
+        const fo = b * F;
+        if (pf) this.histFeat.fill(0, fo, fo + F);
         for (let r = 0; r < kept; r++) {
           const hp = this.histBuf[hb + r]!;
           const o = hp * d;
           for (let k = 0; k < d; k++) A[ao + k]! += H[o + k]!;
-          if (pf) addProj(P.histFeatW, pf, hp * F, F, d, A, ao);
+          if (pf) for (let q = 0, xo = hp * F; q < F; q++) this.histFeat[fo + q]! += pf[xo + q]!;
         }
         const inv = 1 / kept;
         for (let k = 0; k < d; k++) A[ao + k]! *= inv;
+        // mean_p(Wh^T f_p) = Wh^T mean_p(f_p): one projection per user instead of one per history pin
+        if (pf) {
+          for (let q = 0; q < F; q++) this.histFeat[fo + q]! *= inv;
+          addProj(P.histFeatW, this.histFeat, fo, F, d, A, ao);
+        }
       }
       if (data.userProfiles && c.userFeatureDim > 0) addProj(P.userFeatW, data.userProfiles, u * c.userFeatureDim, c.userFeatureDim, d, A, ao);
       if (data.userInterests && c.interestDim > 0) addProj(P.interestW, data.userInterests, u * c.interestDim, c.interestDim, d, A, ao);
@@ -467,8 +477,8 @@ export class TwoTowerTrainer {
           const hp = this.histBuf[hb + r]!;
           const ro = this.touchRow(hp, false) * d;
           for (let k = 0; k < d; k++) gH[ro + k]! += dU[uo + k]! * inv;
-          if (pf) outerAdd(this.grads.histFeatW, pf, hp * F, F, dU, uo, d, inv);
         }
+        if (pf) outerAdd(this.grads.histFeatW, this.histFeat, b * F, F, dU, uo, d, 1);
       }
       const u = this.exUser[b]!;
       if (data.userProfiles && c.userFeatureDim > 0) outerAdd(this.grads.userFeatW, data.userProfiles, u * c.userFeatureDim, c.userFeatureDim, dU, uo, d, 1);
