@@ -77,6 +77,8 @@ describe('compiled scorer = plain traversal', () => {
       for (let i = 0; i < 12; i++) trees.push(randomTree(rng, nf, 6, 1, true));
       const forest = new CompiledForest(trees, nf, 0.125, opts);
       expect(forest.wasm === null).toBe(opts.wasm === false);
+      // Node 20 has WASM SIMD: the SIMD kernels must compile, not fall back silently
+      if (forest.wasm) expect(forest.wasm.simd).toBe(opts.simd !== false);
       for (const rows of [1, 7, 8, 63, 64, 65, 300]) {
         const x = randomRows(rng, rows, nf, 0.2);
         const out = new Float64Array(rows);

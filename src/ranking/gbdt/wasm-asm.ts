@@ -79,8 +79,13 @@ export const Op = {
 export const Simd = {
   load: 0x00,
   load32Splat: 0x09,
+  store: 0x0b,
+  load64Lane: 0x57,
+  load64Zero: 0x5d,
+  f64x2Add: 0xf0,
   const: 0x0c,
   i32x4ExtractLane: 0x1b,
+  f32x4Ne: 0x42,
   f32x4Ge: 0x46,
   and: 0x4e,
   or: 0x50,

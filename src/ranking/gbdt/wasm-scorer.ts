@@ -17,7 +17,7 @@
  * - Margins are added tree by tree in the models' tree order, so they equal plain traversal's
  *   sums bit for bit.
  */
-import { assembleModule, F64, FnBuilder, I32, Op, Simd, uleb, V128 } from './wasm-asm.js';
+import { assembleModule, FnBuilder, I32, Op, Simd, uleb, V128 } from './wasm-asm.js';
 
 /** rows advanced together through one tree (a multiple of 4, the SIMD width) */
 const ROWS = 8;
@@ -44,41 +44,40 @@ const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 export const treeStride = (d: number): number => ((1 << d) - 1) * 8 + (1 << d) * 8;
 
 /**
- * Fixed memory areas for a model with nf features: the block's raw rows (f32, row-major) at 0,
- * its L and R copies column-major (row r, feature f at keyL + 4(f·BLOCK + r)), the block's
- * margins (f64), then the trees.
+ * Fixed memory areas for a model with nf features: the block's L and R copies, column-major
+ * (row r, feature f at keyL + 4(f·BLOCK + r)), the block's margins (f64), then the trees.
  */
 function layout(nf: number): { keyL: number; keyR: number; out: number; trees: number } {
   const col = nf * BLOCK * 4;
-  return { keyL: col, keyR: 2 * col, out: 3 * col, trees: 3 * col + BLOCK * 8 };
+  return { keyL: 0, keyR: col, out: 2 * col, trees: 2 * col + BLOCK * 8 };
 }
 
-/** prep(): the block's raw rows → the L copy and the R copy (NaN → +Infinity), column-major. */
-function prepKernel(nf: number): FnBuilder {
+/**
+ * prep(): the R copy from the L copy (NaN → +Infinity), four values per instruction with SIMD.
+ * The copies are column-major and whole (BLOCK rows), so this is one pass over a flat array.
+ */
+function prepKernel(nf: number, simd: boolean): FnBuilder {
   const f = new FnBuilder(0);
   const { keyL, keyR } = layout(nf);
-  const col = f.local(I32);
-  const src = f.local(I32);
-  const dst = f.local(I32);
-  const end = f.local(I32);
-  const u = f.local(I32);
-  const nan = f.local(I32);
-  f.i32(0).set(col);
+  const i = f.local(I32);
+  const u = f.local(simd ? V128 : I32);
+  const step = simd ? 16 : 4;
+  f.i32(0).set(i);
   f.op(Op.block, Op.void, Op.loop, Op.void);
-  f.get(col).i32(nf * 4).op(Op.i32GeS, Op.brIf, 1);
-  f.get(col).set(src);
-  f.get(col).i32(BLOCK).op(Op.i32Mul).tee(dst).i32(BLOCK * 4).op(Op.i32Add).set(end);
-  f.op(Op.block, Op.void, Op.loop, Op.void);
-  f.get(dst).get(end).op(Op.i32GeS, Op.brIf, 1);
-  f.get(src).mem(Op.i32Load, 2, 0).set(u);
-  // moved as bits: NaN when the exponent is all ones and the mantissa is not zero
-  f.get(u).i32(0x7fffffff).op(Op.i32And).i32(F32_INF_BITS).op(Op.i32GtU).set(nan);
-  f.get(dst).get(u).mem(Op.i32Store, 2, keyL);
-  f.get(dst).i32(F32_INF_BITS).get(u).get(nan).op(Op.select).mem(Op.i32Store, 2, keyR);
-  f.get(src).i32(nf * 4).op(Op.i32Add).set(src);
-  f.get(dst).i32(4).op(Op.i32Add).set(dst);
-  f.op(Op.br, 0, Op.end, Op.end);
-  f.get(col).i32(4).op(Op.i32Add).set(col);
+  f.get(i).i32(keyR - keyL).op(Op.i32GeS, Op.brIf, 1);
+  f.get(i);
+  if (simd) {
+    // bitselect(+Infinity, v, v != v)
+    f.get(i).simd(Simd.load, 4, ...uleb(keyL)).set(u);
+    f.i32x4(F32_INF_BITS, F32_INF_BITS, F32_INF_BITS, F32_INF_BITS).get(u).get(u).get(u).simd(Simd.f32x4Ne).simd(Simd.bitselect);
+    f.simd(Simd.store, 4, ...uleb(keyR));
+  } else {
+    // as bits: NaN when the exponent is all ones and the mantissa is not zero
+    f.get(i).mem(Op.i32Load, 2, keyL).set(u);
+    f.i32(F32_INF_BITS).get(u).get(u).i32(0x7fffffff).op(Op.i32And).i32(F32_INF_BITS).op(Op.i32GtU, Op.select);
+    f.mem(Op.i32Store, 2, keyR);
+  }
+  f.get(i).i32(step).op(Op.i32Add).set(i);
   f.op(Op.br, 0, Op.end, Op.end);
   return f;
 }
@@ -164,13 +163,26 @@ function kernel(d: number, nf: number, simdLevels: number): FnBuilder {
         f.get(a).mem(Op.f32Load, 2, off + 4).op(Op.f32Ge, Op.i32Add).set(n[i]!);
       }
     }
-    for (let i = 0; i < ROWS; i++) {
-      // margins += leaf, tree by tree: the same sums, in the same order, as plain traversal
-      const o = out + 8 * (r0 + i);
-      f.i32(0).i32(0).mem(Op.f64Load, 3, o);
+    // leaf address of row i: nb + leafOff + 8n (a single-leaf tree has only nb + leafOff)
+    const leafAddr = (i: number): void => {
       if (d > 0) f.get(nb).get(n[i]!).i32(3).op(Op.i32Shl, Op.i32Add);
       else f.get(nb);
-      f.mem(Op.f64Load, 3, leafOff).op(Op.f64Add).mem(Op.f64Store, 3, o);
+    };
+    for (let i = 0; i < ROWS; i += simdLevels > 0 ? 2 : 1) {
+      // margins += leaves, tree by tree: the same IEEE additions in the same order as plain
+      // traversal, so margins equal its sums bit for bit (with SIMD, two rows per add)
+      const o = out + 8 * (r0 + i);
+      if (simdLevels > 0) {
+        f.i32(0).i32(0).simd(Simd.load, 3, ...uleb(o));
+        leafAddr(i + 1);
+        leafAddr(i);
+        f.simd(Simd.load64Zero, 3, ...uleb(leafOff)).simd(Simd.load64Lane, 3, ...uleb(leafOff), 1);
+        f.simd(Simd.f64x2Add).simd(Simd.store, 3, ...uleb(o));
+      } else {
+        f.i32(0).i32(0).mem(Op.f64Load, 3, o);
+        leafAddr(i);
+        f.mem(Op.f64Load, 3, leafOff).op(Op.f64Add).mem(Op.f64Store, 3, o);
+      }
     }
   }
   f.get(nb).i32(treeStride(d)).op(Op.i32Add).set(nb);
@@ -179,29 +191,30 @@ function kernel(d: number, nf: number, simdLevels: number): FnBuilder {
   return f;
 }
 
-const moduleCache = new Map<string, WasmModule | null>();
+const moduleCache = new Map<string, { mod: WasmModule; simd: boolean } | null>();
 
 /**
  * The compiled module (`prep`, and one `d<depth>` per depth) for rows of `nf` features; without
  * SIMD support in the runtime, the same kernels with every level scalar.
  */
-function wasmModule(nf: number, depths: number[], useSimd: boolean): WasmModule | null {
+function wasmModule(nf: number, depths: number[], useSimd: boolean): { mod: WasmModule; simd: boolean } | null {
   const key = `${nf}:${depths.join(',')}:${useSimd}`;
-  let mod = moduleCache.get(key);
-  if (mod === undefined) {
-    mod = null;
-    for (const simd of WA ? (useSimd ? [SIMD_LEVELS, 0] : [0]) : []) {
+  let found = moduleCache.get(key);
+  if (found === undefined) {
+    found = null;
+    for (const simd of WA ? (useSimd ? [true, false] : [false]) : []) {
       try {
-        const fns = [{ name: 'prep', fn: prepKernel(nf) }, ...depths.map((d) => ({ name: `d${d}`, fn: kernel(d, nf, simd) }))];
-        mod = new WA!.Module(assembleModule(fns));
+        const levels = simd ? SIMD_LEVELS : 0;
+        const fns = [{ name: 'prep', fn: prepKernel(nf, simd) }, ...depths.map((d) => ({ name: `d${d}`, fn: kernel(d, nf, levels) }))];
+        found = { mod: new WA!.Module(assembleModule(fns)), simd };
         break;
       } catch {
-        // try the next option
+        // the runtime refused the module (no SIMD): try the next option
       }
     }
-    moduleCache.set(key, mod);
+    moduleCache.set(key, found);
   }
-  return mod;
+  return found;
 }
 
 type ScoreFn = (treeP: number, nTrees: number) => void;
@@ -209,15 +222,17 @@ type ScoreFn = (treeP: number, nTrees: number) => void;
 /** Padded forest in WebAssembly memory. */
 export class WasmForest {
   private readonly memory: WasmMemory;
+  /** whether the kernels use WASM SIMD (false: the runtime lacks it, or it was turned off) */
+  readonly simd: boolean;
   private readonly prep: () => void;
   /** runs of consecutive same-depth trees: kernel, first tree's address, count */
   private readonly runs: { fn: ScoreFn; treeP: number; n: number }[];
-  /** views of the block's raw rows and margins, made once (the memory never grows) */
-  private readonly raw: Float32Array;
+  /** views of the block's L copy and margins, made once (the memory never grows) */
+  private readonly xl: Float32Array;
   private readonly os: Float64Array;
 
   private constructor(
-    mod: WasmModule,
+    { mod, simd }: { mod: WasmModule; simd: boolean },
     readonly nFeatures: number,
     depth: Int32Array,
     nodeBase: Int32Array,
@@ -227,6 +242,7 @@ export class WasmForest {
     thr: Float32Array,
     leaves: Float64Array,
   ) {
+    this.simd = simd;
     const nt = depth.length;
     const nf = nFeatures;
     const lay = layout(nf);
@@ -255,7 +271,7 @@ export class WasmForest {
       new Float64Array(buf, at + nInternal * 8, 1 << d).set(leaves.subarray(leafBase[i]!, leafBase[i]! + (1 << d)));
       at += treeStride(d);
     }
-    this.raw = new Float32Array(buf, 0, BLOCK * nf);
+    this.xl = new Float32Array(buf, lay.keyL, BLOCK * nf);
     this.os = new Float64Array(buf, lay.out, BLOCK);
   }
 
@@ -280,12 +296,12 @@ export class WasmForest {
   /** Adds the forest's output for rows [0, rows) to out (which holds the base margin). */
   addMargins(x: Float32Array, rows: number, out: Float64Array): void {
     const nf = this.nFeatures;
-    const { raw, os, runs } = this;
+    const { xl, os, runs } = this;
     for (let r0 = 0; r0 < rows; r0 += BLOCK) {
       const m = Math.min(BLOCK, rows - r0);
-      // element-wise copies: no subarray views, so no allocation per block
-      for (let i = 0, j = r0 * nf, e = m * nf; i < e; i++, j++) raw[i] = x[j]!;
-      if (m < BLOCK) raw.fill(0, m * nf);
+      // transposed, element by element (no subarray views: no allocation per block); rows past
+      // m keep stale values, which only reach margins that are not copied back
+      for (let r = 0, j = r0 * nf; r < m; r++) for (let c = r; c < nf * BLOCK; c += BLOCK, j++) xl[c] = x[j]!;
       for (let i = 0; i < m; i++) os[i] = out[r0 + i]!;
       this.prep();
       for (let k = 0; k < runs.length; k++) {
