@@ -9,13 +9,14 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import type { PinBoardGraph } from '../src/graph/graph.js';
+import { gbdtSection } from './gbdt-bench.js';
 import { graphSection } from './graph-bench.js';
 import { BENCH_GRAPH, generatePowerLawGraph, type PowerLawOptions } from './graph-gen.js';
 import { loadAverage, type BenchContext, type BenchSection } from './section.js';
 import { loadSection } from './load.js';
 import { walkSection } from './walk-bench.js';
 
-export const SECTIONS: BenchSection[] = [graphSection, walkSection, loadSection];
+export const SECTIONS: BenchSection[] = [graphSection, walkSection, loadSection, gbdtSection];
 
 /** --quick: a graph a tenth the size and fewer repetitions, for a smoke run. */
 const QUICK_GRAPH: PowerLawOptions = { pins: 100_000, boards: 20_000, edges: 2_000_000, seed: 7 };
