@@ -166,7 +166,7 @@ function laneLoop(f: Body, body: () => void): void {
 
 function buildKernel(): Body {
   const f = new Body(KERNEL_PARAMS);
-  for (const n of ['t', 'l', 'm', 'k', 'i', 'chunk', 'lanes', 'total', 'high', 'stopped', 'nT', 'nBT', 'p', 's', 'v', 'x', 'la']) f.local(n);
+  for (const n of ['t', 'l', 'm', 'k', 'i', 'chunk', 'lanes', 'total', 'high', 'stopped', 'cnt', 'nT', 'nBT', 'p', 's', 'v', 'x', 'la']) f.local(n);
   const S = SCRATCH;
   // address of lane l's element in the scratch block (the array's offset goes in the load/store)
   const lane = (): void => {
@@ -253,34 +253,39 @@ function buildKernel(): Body {
   f.get('k').get('m').op(OP.add).set('k');
   f.op(OP.br, 0, OP.end, OP.end);
 
-  // count the chunk's steps in order; early stopping may fire inside
+  // count the chunk's pin visits in order; early stopping may fire inside, at step i: then
+  // only steps 0..i are counted, boards included ('cnt')
+  f.get('chunk').set('cnt');
   f.i32(0).set('i');
   f.op(OP.block, OP.void, OP.loop, OP.void);
   f.get('i').get('chunk').op(OP.geS, OP.brIf, 1);
-  f.get('i').i32(2).op(OP.shl).get('scratch').op(OP.add).set('la');
-  // board visit (only when the caller wants related boards)
-  f.get('countBoards').op(OP.if, OP.void);
-  f.get('la').load(S.boardLog).tee('x').elem('boardVisits').tee('s').load(0).set('v');
-  f.get('nBT').elem('boardTouched').get('x').store(0);
-  f.get('nBT').get('v').i32(1).op(OP.sub).i32(31).op(OP.shrU).op(OP.add).set('nBT');
-  f.get('s').get('v').i32(1).op(OP.add).store(0);
-  f.op(OP.end);
-  // pin visit
-  f.get('la').load(S.pinLog).tee('p').elem('visits').tee('s').load(0).set('v');
+  f.get('i').i32(2).op(OP.shl).get('scratch').op(OP.add).load(S.pinLog).tee('p').elem('visits').tee('s').load(0).set('v');
   f.get('nT').elem('touched').get('p').store(0);
   f.get('nT').get('v').i32(1).op(OP.sub).i32(31).op(OP.shrU).op(OP.add).set('nT');
   f.get('s').get('v').i32(1).op(OP.add).tee('v').store(0);
   // if (v + 1 === nv && ++high >= np) stop after this step
   f.get('v').get('nv').op(OP.eq, OP.if, OP.void);
   f.get('high').i32(1).op(OP.add).tee('high').get('np').op(OP.geS, OP.if, OP.void);
-  f.get('total').get('i').op(OP.add).i32(1).op(OP.add).set('total');
+  f.get('i').i32(1).op(OP.add).set('cnt');
   f.i32(1).set('stopped');
   f.op(OP.br, 3); // out of the counting loop
   f.op(OP.end, OP.end);
   f.get('i').i32(1).op(OP.add).set('i');
   f.op(OP.br, 0, OP.end, OP.end);
+  // then the same steps' board visits (only when the caller wants related boards)
+  f.get('countBoards').op(OP.if, OP.void);
+  f.i32(0).set('i');
+  f.op(OP.block, OP.void, OP.loop, OP.void);
+  f.get('i').get('cnt').op(OP.geS, OP.brIf, 1);
+  f.get('i').i32(2).op(OP.shl).get('scratch').op(OP.add).load(S.boardLog).tee('x').elem('boardVisits').tee('s').load(0).set('v');
+  f.get('nBT').elem('boardTouched').get('x').store(0);
+  f.get('nBT').get('v').i32(1).op(OP.sub).i32(31).op(OP.shrU).op(OP.add).set('nBT');
+  f.get('s').get('v').i32(1).op(OP.add).store(0);
+  f.get('i').i32(1).op(OP.add).set('i');
+  f.op(OP.br, 0, OP.end, OP.end);
+  f.op(OP.end);
+  f.get('total').get('cnt').op(OP.add).set('total');
   f.get('stopped').op(OP.brIf, 1);
-  f.get('total').get('chunk').op(OP.add).set('total');
   f.op(OP.br, 0, OP.end, OP.end);
 
   f.get('scratch').get('nT').store(S.header);
