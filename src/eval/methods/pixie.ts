@@ -25,7 +25,7 @@ export class PixieMethod extends ParamMethod {
     super(
       'pixie',
       { steps: 100_000, spq: 0, alpha: 1, boost: 1, beta: 0.5, np: 0, nv: 4, qexp: 0, qval: 0 },
-      { 'citeulike-a': { alpha: 0.9 }, lastfm: {} },
+      { 'citeulike-a': { alpha: 0.9, steps: 500_000 }, lastfm: {} },
       options,
     );
   }
