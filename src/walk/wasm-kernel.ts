@@ -210,39 +210,35 @@ function buildKernel(): Body {
     lane();
     f.get('t').i32(1).op(OP.shrU).get('restartBelow').op(OP.sub).i32(31).op(OP.shrS).store(S.drawRestart);
   });
-  // stage 1: row of each lane's pin
-  laneLoop(f, () => {
-    lane();
-    f.tee('la').load(S.lanePin).elem('pinOff').tee('x').load(0).set('s');
-    f.get('la').get('s').store(S.laneStart);
-    f.get('la').get('x').load(4).get('s').op(OP.sub).store(S.laneDeg);
-  });
-  // stage 2: pick a board: pinAdj[start + (draw * deg | 0)]
-  laneLoop(f, () => {
+  // stages 1 and 3: the CSR row (start, degree) of each lane's node
+  const rowStage = (node: number, offsets: string): void =>
+    laneLoop(f, () => {
+      lane();
+      f.tee('la').load(node).elem(offsets).tee('x').load(0).set('s');
+      f.get('la').get('s').store(S.laneStart);
+      f.get('la').get('x').load(4).get('s').op(OP.sub).store(S.laneDeg);
+    });
+  // stages 2 and 4, first part: adj[start + (draw * deg | 0)] into local `into`, logged at k + l
+  const pick = (draw: number, adj: string, into: string, log: number): void => {
     lane();
     f.tee('la').load(S.laneStart);
-    f.get('l').i32(3).op(OP.shl).get('scratch').op(OP.add).f64load(S.drawBoard);
+    f.get('l').i32(3).op(OP.shl).get('scratch').op(OP.add).f64load(draw);
     f.get('la').load(S.laneDeg).op(OP.f64FromI32S).op(OP.f64Mul).op(OP.truncF64S);
-    f.op(OP.add).elem('pinAdj').load(0).set('x');
+    f.op(OP.add).elem(adj).load(0).set(into);
+    f.get('k').get('l').op(OP.add).i32(2).op(OP.shl).get('scratch').op(OP.add).get(into).store(log);
+  };
+  // stage 1: row of each lane's pin
+  rowStage(S.lanePin, 'pinOff');
+  // stage 2: pick a board
+  laneLoop(f, () => {
+    pick(S.drawBoard, 'pinAdj', 'x', S.boardLog);
     f.get('la').get('x').store(S.laneBoard);
-    // boardLog[k + l]
-    f.get('k').get('l').op(OP.add).i32(2).op(OP.shl).get('scratch').op(OP.add).get('x').store(S.boardLog);
   });
   // stage 3: row of each lane's board
-  laneLoop(f, () => {
-    lane();
-    f.tee('la').load(S.laneBoard).elem('boardOff').tee('x').load(0).set('s');
-    f.get('la').get('s').store(S.laneStart);
-    f.get('la').get('x').load(4).get('s').op(OP.sub).store(S.laneDeg);
-  });
+  rowStage(S.laneBoard, 'boardOff');
   // stage 4: pick a pin, log it, restart at q where the mask says so
   laneLoop(f, () => {
-    lane();
-    f.tee('la').load(S.laneStart);
-    f.get('l').i32(3).op(OP.shl).get('scratch').op(OP.add).f64load(S.drawPin);
-    f.get('la').load(S.laneDeg).op(OP.f64FromI32S).op(OP.f64Mul).op(OP.truncF64S);
-    f.op(OP.add).elem('boardAdj').load(0).set('p');
-    f.get('k').get('l').op(OP.add).i32(2).op(OP.shl).get('scratch').op(OP.add).get('p').store(S.pinLog);
+    pick(S.drawPin, 'boardAdj', 'p', S.pinLog);
     // lanePin = (q & mask) | (p & ~mask)
     f.get('la').load(S.drawRestart).set('x');
     f.get('la');
