@@ -81,6 +81,8 @@ export interface PageRequest {
   overrides?: ServingOverrides;
   /** the viewer's experiment assignments: logged with the candidates; variants never share cached lists */
   experiments?: readonly ExperimentTag[];
+  /** what else the result depends on about the viewer (e.g. the two-tower profile features): part of the cache key */
+  viewerKey?: string;
 }
 
 export interface PageItem {
@@ -368,6 +370,7 @@ export class Engine {
     const vt = surfaceName === SURFACES.homefeed && r.user !== undefined ? this.viewerTag(r.user) : '';
     let key = `${surfaceName}|${snap.version}|${r.locale ?? ''}|${queryPins.join(',')}|${queryWeights?.map((w) => w.toFixed(6)).join(',') ?? ''}`;
     if (vt !== '') key += `|viewer:${r.user}|${vt}`;
+    if (r.viewerKey !== undefined) key += `|vk:${r.viewerKey}`;
     if (ok !== '' || tk !== '') key += `|${ok}|${tk}`;
     let list = this.cache.get(key);
     this.observer.cache?.(surfaceName, list !== undefined);

@@ -58,7 +58,8 @@ import { makeEmbeddingTable, normalizeRows, type EmbeddingTable } from '../users
 import { ExactNeighbourIndex, HnswNeighbourIndex, type NeighbourIndex } from '../users/neighbour-index.js';
 import { svdItemEmbeddings } from '../users/svd-embeddings.js';
 import { PixieWalker } from '../walk/pixie.js';
-import { SURFACES, type Engine } from './engine.js';
+import { SURFACES, type Engine, type PageRequest } from './engine.js';
+import { hashSeed } from '../util/rng.js';
 import { parseOrThrow } from '../util/zod-parse.js';
 
 /**
@@ -654,7 +655,10 @@ export class FullSurfaces {
       const w = tt?.userWindow ?? 0;
       if (!tt || w === 0) return home(userId, r);
       const user = await storedUserContent(engine.storage, userId, w);
-      return tt.withUser(user, () => home(userId, r));
+      // the profile shapes the user embedding, so users with the same query pins but other
+      // profiles must not share a cached feed
+      const keyed: PageRequest = { ...r, viewerKey: user ? String(hashSeed(JSON.stringify(user))) : 'none' };
+      return tt.withUser(user, () => home(userId, keyed));
     };
     this.restoreHome = () => {
       delete (engine as { homefeed?: unknown }).homefeed;

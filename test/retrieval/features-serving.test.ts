@@ -84,6 +84,21 @@ describe('two-tower features in the service', () => {
       for (const x of trained) expect(x.parts['two_tower']).toBeCloseTo(byId.get(x.id)!, 5);
       // and the profile made a difference (so it did reach the generator)
       expect(trained.some((x) => Math.abs(x.parts['two_tower']! - without.get(x.id)!) > 1e-4)).toBe(true);
+
+      // a user with u0's very actions (so the same query pins) but another profile gets a feed
+      // of its own, not u0's cached one
+      await storage.upsertUsers([{ id: 'twin', locale: 'de', createdAt: now - 2 * DAY }]);
+      await storage.appendEvents(events.filter((e) => e.user === 'u0').map((e) => ({ ...e, eventId: `twin-${e.eventId}`, user: 'twin' })));
+      const r2 = await app.inject({ method: 'GET', url: '/v1/users/twin/homefeed?explain=true&limit=50&exclude_seen=false' });
+      expect(r2.statusCode).toBe(200);
+      const twinItems = (r2.json() as { items: { id: string; sources: string[]; parts: Record<string, number> }[] }).items.filter((x) => x.sources.includes('two_tower'));
+      const twin = await storedUserContent(storage, 'twin', bundle.model.config.features!.user.activityWindow);
+      const twinWant = svc.retrieveContent({ history: hist, pinContent, user: twin }, 40);
+      const twinById = new Map(twinWant.pins.map((p, i) => [bundle.pinIds![p]!, twinWant.scores[i]!]));
+      const twinTrained = twinItems.filter((x) => twinById.has(x.id));
+      expect(twinTrained.length).toBeGreaterThan(3);
+      for (const x of twinTrained) expect(x.parts['two_tower']).toBeCloseTo(twinById.get(x.id)!, 5);
+      expect(twinTrained.some((x) => byId.has(x.id) && Math.abs(x.parts['two_tower']! - byId.get(x.id)!) > 1e-4)).toBe(true);
     } finally {
       await app.close();
       await full.close();
