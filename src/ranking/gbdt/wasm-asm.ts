@@ -84,6 +84,7 @@ export const Simd = {
   load64Zero: 0x5d,
   f64x2Add: 0xf0,
   const: 0x0c,
+  i32x4Splat: 0x11,
   i32x4ExtractLane: 0x1b,
   f32x4Ne: 0x42,
   f32x4Ge: 0x46,

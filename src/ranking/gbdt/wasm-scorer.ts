@@ -86,8 +86,9 @@ function prepKernel(nf: number, simd: boolean): FnBuilder {
  * d<depth>(treeP, nTrees): adds the outputs of nTrees depth-d trees stored from treeP (stride
  * treeStride(d)) to the block's margins. A node is (column byte offset relative to the L copy,
  * f32 threshold). Row r's value of a node's column is at [column + keyL + 4r], a constant
- * offset, so a scalar step is three loads, a compare and two adds. The top `simdLevels` levels
- * compare four rows at every node of the level, then pick each row's node by its earlier turns.
+ * offset, so a scalar step is three loads, a compare, a select and two adds. The top
+ * `simdLevels` levels compare four rows at every node of the level, then pick each row's node
+ * by its earlier turns.
  */
 function kernel(d: number, nf: number, simdLevels: number): FnBuilder {
   const f = new FnBuilder(2);
@@ -97,8 +98,10 @@ function kernel(d: number, nf: number, simdLevels: number): FnBuilder {
   const nb = f.local(I32);
   const t = f.local(I32);
   const a = f.local(I32);
-  const n: number[] = [];
-  for (let i = 0; i < ROWS; i++) n.push(f.local(I32));
+  const negNb = f.local(I32);
+  /** per row: the address of its node at the current level, nb + 8·(index within the level) */
+  const adr: number[] = [];
+  for (let i = 0; i < ROWS; i++) adr.push(f.local(I32));
   // the top S levels' nodes, loaded once per tree: column offsets and splatted thresholds
   const topW: number[] = [];
   const topT: number[] = [];
@@ -122,6 +125,9 @@ function kernel(d: number, nf: number, simdLevels: number): FnBuilder {
   f.get(nTrees).set(t);
   f.op(Op.block, Op.void, Op.loop, Op.void);
   f.get(t).op(Op.i32Eqz, Op.brIf, 1);
+  // −nb written as ~nb + 1: V8 then folds 2a − nb + 8c into one lea (it turns 0 − nb back into
+  // a subtraction, one instruction more per step)
+  f.get(nb).i32(-1).op(Op.i32Xor).i32(1).op(Op.i32Add).set(negNb);
   for (let k = 0; k < topW.length; k++) {
     f.get(nb).mem(Op.i32Load, 2, 8 * k).set(topW[k]!);
     f.get(nb).simd(Simd.load32Splat, 2, ...uleb(8 * k + 4)).set(topT[k]!);
@@ -150,37 +156,34 @@ function kernel(d: number, nf: number, simdLevels: number): FnBuilder {
         if (S - 1 - l > 0) f.i32(S - 1 - l).simd(Simd.i32x4Shl);
         if (l > 0) f.simd(Simd.i32x4Add);
       }
-      f.simd(Simd.i32x4Neg).set(C[0]!);
-      for (let j = 0; j < 4; j++) f.get(C[0]!).simd(Simd.i32x4ExtractLane, j).set(n[4 * h + j]!);
+      // as node addresses: nb + 8·index
+      f.simd(Simd.i32x4Neg).i32(3).simd(Simd.i32x4Shl).get(nb).simd(Simd.i32x4Splat).simd(Simd.i32x4Add).set(C[0]!);
+      for (let j = 0; j < 4; j++) f.get(C[0]!).simd(Simd.i32x4ExtractLane, j).set(adr[4 * h + j]!);
     }
+    if (S === 0) for (let i = 0; i < ROWS; i++) f.get(nb).set(adr[i]!);
     for (let l = S; l < d; l++) {
       const off = ((1 << l) - 1) * 8;
       for (let i = 0; i < ROWS; i++) {
-        // n = 2n + (value >= node threshold), node at nb + off + 8n
-        if (l === 0) f.i32(0).get(nb).tee(a);
-        else f.get(n[i]!).i32(1).op(Op.i32Shl).get(nb).get(n[i]!).i32(3).op(Op.i32Shl, Op.i32Add).tee(a);
-        f.mem(Op.i32Load, 2, off).mem(Op.f32Load, 2, keyL + 4 * (r0 + i));
-        f.get(a).mem(Op.f32Load, 2, off + 4).op(Op.f32Ge, Op.i32Add).set(n[i]!);
+        // next address = (2a − nb) + 8·(value >= threshold), as a select: V8 emits ucomiss +
+        // cmov, with no setcc/zero-extend in the row's dependency chain
+        f.get(adr[i]!).i32(1).op(Op.i32Shl).get(negNb).op(Op.i32Add).tee(a).i32(8).op(Op.i32Add).get(a);
+        f.get(adr[i]!).mem(Op.i32Load, 2, off).mem(Op.f32Load, 2, keyL + 4 * (r0 + i));
+        f.get(adr[i]!).mem(Op.f32Load, 2, off + 4).op(Op.f32Ge, Op.select).set(adr[i]!);
       }
     }
-    // leaf address of row i: nb + leafOff + 8n (a single-leaf tree has only nb + leafOff)
-    const leafAddr = (i: number): void => {
-      if (d > 0) f.get(nb).get(n[i]!).i32(3).op(Op.i32Shl, Op.i32Add);
-      else f.get(nb);
-    };
     for (let i = 0; i < ROWS; i += simdLevels > 0 ? 2 : 1) {
       // margins += leaves, tree by tree: the same IEEE additions in the same order as plain
       // traversal, so margins equal its sums bit for bit (with SIMD, two rows per add)
       const o = out + 8 * (r0 + i);
       if (simdLevels > 0) {
         f.i32(0).i32(0).simd(Simd.load, 3, ...uleb(o));
-        leafAddr(i + 1);
-        leafAddr(i);
+        f.get(adr[i + 1]!); // leaf addresses: after the last level, plus leafOff
+        f.get(adr[i]!);
         f.simd(Simd.load64Zero, 3, ...uleb(leafOff)).simd(Simd.load64Lane, 3, ...uleb(leafOff), 1);
         f.simd(Simd.f64x2Add).simd(Simd.store, 3, ...uleb(o));
       } else {
         f.i32(0).i32(0).mem(Op.f64Load, 3, o);
-        leafAddr(i);
+        f.get(adr[i]!);
         f.mem(Op.f64Load, 3, leafOff).op(Op.f64Add).mem(Op.f64Store, 3, o);
       }
     }
