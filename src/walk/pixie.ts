@@ -80,7 +80,7 @@ export class PixieWalker {
   private readonly touched: Uint32Array;
   private nTouched = 0;
   // Aggregate scores live in a dense array in first-visit order (aggTouched[i], aggVal[i]), so
-  // ranking reads them sequentially; slot[p] is pin p's index there, or -1.
+  // ranking reads them sequentially; slot[p] is pin p's index there + 1, or 0.
   private readonly slot: Int32Array;
   private readonly aggVal: Float64Array;
   private readonly aggTouched: Uint32Array;
@@ -109,6 +109,7 @@ export class PixieWalker {
   private lastBoost = true;
   /** the WebAssembly kernel and this walker's scratch in its memory (null: JavaScript only) */
   private readonly kernel: KernelFn | null = null;
+  private readonly foldKernel: KernelFn | null = null;
   private readonly scratchAt: number = 0;
   private readonly header: Int32Array | null = null;
 
@@ -122,19 +123,23 @@ export class PixieWalker {
       this.touched = new Uint32Array(buf, blk.touched, graph.numPins + 1);
       this.boardVisits = new Uint32Array(buf, blk.boardVisits, graph.numBoards);
       this.boardTouched = new Uint32Array(buf, blk.boardTouched, graph.numBoards + 1);
+      this.slot = new Int32Array(buf, blk.slot, graph.numPins);
+      this.aggVal = new Float64Array(buf, blk.aggVal, graph.numPins);
+      this.aggTouched = new Uint32Array(buf, blk.aggTouched, graph.numPins);
       this.kernel = wm.kernel;
+      this.foldKernel = wm.fold;
       this.scratchAt = blk.lanes;
-      this.header = new Int32Array(buf, blk.lanes + SCRATCH.header, 4);
+      this.header = new Int32Array(buf, blk.lanes + SCRATCH.header, 5);
     } else {
       this.visits = new Uint32Array(graph.numPins);
       // +1: the branch-free append writes one slot past the list even when every node is in it
       this.touched = new Uint32Array(graph.numPins + 1);
       this.boardVisits = new Uint32Array(graph.numBoards);
       this.boardTouched = new Uint32Array(graph.numBoards + 1);
+      this.slot = new Int32Array(graph.numPins);
+      this.aggVal = new Float64Array(graph.numPins);
+      this.aggTouched = new Uint32Array(graph.numPins);
     }
-    this.slot = new Int32Array(graph.numPins).fill(-1);
-    this.aggVal = new Float64Array(graph.numPins);
-    this.aggTouched = new Uint32Array(graph.numPins);
     this.isQuery = new Uint8Array(graph.numPins);
     this.maxDegree = graph.maxPinDegree();
     if (graph.numEdges >= 0x7fffffff) throw new RangeError('PixieWalker: graphs of 2^31 edges or more are not supported');
@@ -195,8 +200,8 @@ export class PixieWalker {
   /** Final score of pin p for the last query (0 if never visited). */
   score(p: number): number {
     const s = this.slot[p]!;
-    if (s === undefined || s < 0) return 0;
-    const a = this.aggVal[s]!;
+    if (s === undefined || s === 0) return 0;
+    const a = this.aggVal[s - 1]!;
     const v = this.lastBoost ? a * a : a;
     return this.lastPenalty === 0 ? v : v / Math.pow(this.graph.pinDegree(p), this.lastPenalty);
   }
@@ -212,7 +217,7 @@ export class PixieWalker {
   }
 
   private clear(): void {
-    for (let i = 0; i < this.nAgg; i++) this.slot[this.aggTouched[i]!] = -1;
+    for (let i = 0; i < this.nAgg; i++) this.slot[this.aggTouched[i]!] = 0;
     this.nAgg = 0;
     for (let i = 0; i < this.nBoardTouched; i++) this.boardVisits[this.boardTouched[i]!] = 0;
     this.nBoardTouched = 0;
@@ -400,6 +405,17 @@ export class PixieWalker {
 
   /** Adds this query pin's visit counts into the aggregate (√ for the booster) and resets them. */
   private foldVisits(boost: boolean): void {
+    if (this.foldKernel !== null) {
+      const h = this.header!;
+      h[4] = this.nAgg;
+      this.foldKernel(
+        this.visits.byteOffset, this.touched.byteOffset, this.nTouched, this.slot.byteOffset,
+        this.aggVal.byteOffset, this.aggTouched.byteOffset, this.scratchAt, boost ? 1 : 0,
+      );
+      this.nAgg = h[4]!;
+      this.nTouched = 0;
+      return;
+    }
     const visits = this.visits;
     const touched = this.touched;
     const slot = this.slot;
@@ -410,13 +426,13 @@ export class PixieWalker {
       const p = touched[i]!;
       const v = visits[p]!;
       let s = slot[p]!;
-      if (s < 0) {
-        s = nAgg++;
+      if (s === 0) {
+        s = ++nAgg;
         slot[p] = s;
-        aggTouched[s] = p;
-        aggVal[s] = 0;
+        aggTouched[s - 1] = p;
+        aggVal[s - 1] = 0;
       }
-      aggVal[s]! += boost ? Math.sqrt(v) : v;
+      aggVal[s - 1]! += boost ? Math.sqrt(v) : v;
       visits[p] = 0;
     }
     this.nAgg = nAgg;

@@ -32,6 +32,12 @@ export interface ScratchBlock {
   touched: number;
   boardVisits: number;
   boardTouched: number;
+  /** Int32 per pin: index + 1 into the aggregate, 0 = none */
+  slot: number;
+  /** Float64 per pin */
+  aggVal: number;
+  /** Uint32 per pin */
+  aggTouched: number;
   lanes: number;
   bytes: number;
 }
@@ -47,6 +53,7 @@ let disabled = process.env['BOARDWALK_WASM_WALK'] === '0';
  */
 export class WalkMemory {
   readonly kernel: KernelFn;
+  readonly fold: KernelFn;
   private readonly free: ScratchBlock[] = [];
   private readonly registry = new FinalizationRegistry<ScratchBlock>((b) => this.free.push(b));
 
@@ -57,6 +64,7 @@ export class WalkMemory {
   ) {
     const inst = new WA!.Instance(moduleCache!, { m: { m: memory } });
     this.kernel = inst.exports['walk'] as KernelFn;
+    this.fold = inst.exports['fold'] as KernelFn;
   }
 
   /** The graph's WalkMemory, made (and the graph moved into it) on first use; null if unavailable. */
@@ -93,6 +101,7 @@ export class WalkMemory {
       const buf = this.memory.buffer;
       new Uint32Array(buf, block.visits, this.numPins).fill(0);
       new Uint32Array(buf, block.boardVisits, this.numBoards).fill(0);
+      new Int32Array(buf, block.slot, this.numPins).fill(0);
     }
     this.registry.register(owner, block);
     return block;
@@ -101,7 +110,7 @@ export class WalkMemory {
   private bump(): ScratchBlock {
     const P = this.numPins;
     const B = this.numBoards;
-    const bytes = align(4 * P) + align(4 * (P + 1)) + align(4 * B) + align(4 * (B + 1)) + align(SCRATCH.bytes);
+    const bytes = align(4 * P) + align(4 * (P + 1)) + align(4 * B) + align(4 * (B + 1)) + align(SCRATCH.bytes) + align(4 * P) + align(8 * P) + align(4 * P);
     const head = new Int32Array(this.memory.buffer, 0, HEADER_BYTES / 4);
     // Atomics: worker threads allocate from the same memory
     const start = Atomics.add(head, 0, bytes);
@@ -121,6 +130,9 @@ export class WalkMemory {
       boardVisits: take(4 * B),
       boardTouched: take(4 * (B + 1)),
       lanes: take(SCRATCH.bytes),
+      slot: take(4 * P),
+      aggVal: take(8 * P),
+      aggTouched: take(4 * P),
       bytes,
     };
   }

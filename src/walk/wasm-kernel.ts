@@ -27,10 +27,13 @@ export const SCRATCH = {
   drawPin: KERNEL_LANES * 28,
   pinLog: KERNEL_LANES * 36,
   boardLog: KERNEL_LANES * 36 + KERNEL_LOG * 4,
-  /** i32 header: nTouched, nBoardTouched (in and out), steps walked, 1 if early-stopped */
+  /** i32 header: nTouched, nBoardTouched (in and out), steps walked, 1 if early-stopped, nAgg (fold) */
   header: KERNEL_LANES * 36 + KERNEL_LOG * 8,
-  bytes: KERNEL_LANES * 36 + KERNEL_LOG * 8 + 16,
+  bytes: KERNEL_LANES * 36 + KERNEL_LOG * 8 + 32,
 } as const;
+
+/** The fold's parameters (see buildFold). */
+export const FOLD_PARAMS = ['visits', 'touched', 'nTouched', 'slot', 'aggVal', 'aggTouched', 'scratch', 'boost'] as const;
 
 /** The kernel's parameters, in order (all i32; addresses are byte offsets). */
 export const KERNEL_PARAMS = [
@@ -74,7 +77,7 @@ const OP = {
   i32Const: 0x41, f64Const: 0x44,
   eqz: 0x45, eq: 0x46, ne: 0x47, ltS: 0x48, ltU: 0x49, geS: 0x4e, geU: 0x4f,
   add: 0x6a, sub: 0x6b, and: 0x71, or: 0x72, xor: 0x73, shl: 0x74, shrS: 0x75, shrU: 0x76, rotl: 0x77,
-  f64Mul: 0xa2, truncF64S: 0xaa, f64FromI32S: 0xb7, f64FromI32U: 0xb8,
+  f64Sqrt: 0x9f, f64Add: 0xa0, f64Mul: 0xa2, truncF64S: 0xaa, f64FromI32S: 0xb7, f64FromI32U: 0xb8,
   select: 0x1b,
 } as const;
 
@@ -292,22 +295,61 @@ function buildKernel(): Body {
 }
 
 /**
+ * fold: adds one query pin's visit counts into the aggregate and resets them (PixieWalker's
+ * foldVisits, same arithmetic): for each touched pin p, slot[p] (index + 1 into the dense
+ * aggregate, 0 = none yet) is made if needed, aggVal += boost ? √v : v, visits[p] = 0.
+ */
+function buildFold(): Body {
+  const f = new Body(FOLD_PARAMS);
+  for (const n of ['i', 'p', 'v', 'va', 's', 'sa', 'nAgg', 'a']) f.local(n);
+  const H = SCRATCH.header + 16;
+  f.get('scratch').load(H).set('nAgg');
+  f.op(OP.block, OP.void, OP.loop, OP.void);
+  f.get('i').get('nTouched').op(OP.geS, OP.brIf, 1);
+  f.get('i').elem('touched').load(0).set('p');
+  f.get('p').elem('visits').tee('va').load(0).set('v');
+  f.get('p').elem('slot').tee('sa').load(0).tee('s');
+  f.op(OP.eqz, OP.if, OP.void);
+  f.get('nAgg').i32(1).op(OP.add).tee('nAgg').set('s');
+  f.get('sa').get('s').store(0);
+  f.get('s').i32(1).op(OP.sub).elem('aggTouched').get('p').store(0);
+  f.get('s').i32(1).op(OP.sub).i32(3).op(OP.shl).get('aggVal').op(OP.add).f64(0).f64store(0);
+  f.op(OP.end);
+  // aggVal[s - 1] += boost ? sqrt(v) : v
+  f.get('s').i32(1).op(OP.sub).i32(3).op(OP.shl).get('aggVal').op(OP.add).tee('a');
+  f.get('a').f64load(0);
+  f.get('v').op(OP.f64FromI32U).op(OP.f64Sqrt);
+  f.get('v').op(OP.f64FromI32U);
+  f.get('boost').op(OP.select);
+  f.op(OP.f64Add).f64store(0);
+  f.get('va').i32(0).store(0);
+  f.get('i').i32(1).op(OP.add).set('i');
+  f.op(OP.br, 0, OP.end, OP.end);
+  f.get('scratch').get('nAgg').store(H);
+  return f;
+}
+
+/**
  * The kernel module's bytes: imports a shared memory `m.m` (min pages 1, max `maxPages`) and
- * exports `walk` (KERNEL_PARAMS → nothing).
+ * exports `walk` (KERNEL_PARAMS → nothing) and `fold` (FOLD_PARAMS → nothing).
  */
 export function kernelModuleBytes(maxPages: number): Uint8Array {
   const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
   const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
   const str = (t: string): number[] => [t.length, ...Array.from(t, (ch) => ch.charCodeAt(0))];
-  const body = buildKernel();
+  const fns = [
+    { name: 'walk', params: KERNEL_PARAMS.length, body: buildKernel() },
+    { name: 'fold', params: FOLD_PARAMS.length, body: buildFold() },
+  ];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, vec([[0x60, ...vec(KERNEL_PARAMS.map(() => [I32])), 0]])),
+    // one type per function: i32 parameters, no results
+    ...section(1, vec(fns.map((fn) => [0x60, ...vec(Array.from({ length: fn.params }, () => [I32])), 0]))),
     // memory import, limits flag 3 = has maximum + shared
     ...section(2, vec([[...str('m'), ...str('m'), 0x02, 0x03, ...uleb(1), ...uleb(maxPages)]])),
-    ...section(3, vec([uleb(0)])),
-    ...section(7, vec([[...str('walk'), 0x00, 0]])),
-    ...section(10, vec([body.encode()])),
+    ...section(3, vec(fns.map((_, i) => uleb(i)))),
+    ...section(7, vec(fns.map((fn, i) => [...str(fn.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec(fns.map((fn) => fn.body.encode()))),
   ];
   return new Uint8Array(bytes);
 }
