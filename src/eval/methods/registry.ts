@@ -1,6 +1,7 @@
 import { TwoTowerEvalMethod } from '../../retrieval/eval-method.js';
 import { PinnerSageMethod, SingleEmbeddingMethod } from '../../users/eval-method.js';
 import { ItemKnnMethod } from './itemknn.js';
+import { PixieRankedMethod } from './pixie-ranked.js';
 import { PixieMethod } from './pixie.js';
 import { PopularityMethod } from './popularity.js';
 import { Rp3betaMethod } from './rp3beta.js';
@@ -45,6 +46,11 @@ registerMethod({ name: 'pop', description: 'most popular items first (training d
 registerMethod({ name: 'itemknn', description: 'item kNN, shrunk cosine', create: (o) => new ItemKnnMethod(o) });
 registerMethod({ name: 'rp3beta', description: 'RP3beta 3-step walk with popularity damping', create: (o) => new Rp3betaMethod(o) });
 registerMethod({ name: 'pixie', description: 'Pixie random walks from the user’s items (src/walk/pixie.ts)', create: (o) => new PixieMethod(o) });
+registerMethod({
+  name: 'pixie-ranked',
+  description: 'Pixie walk features + a GBDT ranker trained on a holdout of the training data (slow: trains first)',
+  create: (o) => new PixieRankedMethod(o),
+});
 registerMethod({
   name: 'twotower',
   description: 'two-tower learned retrieval, u·v (src/retrieval; slow: trains the towers)',
