@@ -26,6 +26,11 @@ const BLOCK = 64;
 /** levels evaluated with SIMD (measured best of 2–4 for depth-6 trees: docs/ranking.md) */
 const SIMD_LEVELS = 3;
 const F32_INF_BITS = 0x7f800000;
+/** rows copied into WebAssembly memory at a time (fewer when rows are very wide) */
+const MAX_STAGE_ROWS = 4096;
+const STAGE_BYTES = 4 << 20;
+/** prep copies a row with straight-line code up to this many features, with a loop beyond */
+const UNROLL_FEATURES = 64;
 
 // Node's global WebAssembly, typed here because the project's lib setting (ES2022, no DOM)
 // does not declare it
@@ -45,23 +50,53 @@ export const treeStride = (d: number): number => ((1 << d) - 1) * 8 + (1 << d) *
 
 /**
  * Fixed memory areas for a model with nf features: the block's L and R copies, column-major
- * (row r, feature f at keyL + 4(f·BLOCK + r)), the block's margins (f64), then the trees.
+ * (row r, feature f at keyL + 4(f·BLOCK + r)), the block's margins (f64), the staging area
+ * (up to stageRows rows as passed in, row-major), then the trees.
  */
-function layout(nf: number): { keyL: number; keyR: number; out: number; trees: number } {
+function layout(nf: number): { keyL: number; keyR: number; out: number; stage: number; stageRows: number; trees: number } {
   const col = nf * BLOCK * 4;
-  return { keyL: 0, keyR: col, out: 2 * col, trees: 2 * col + BLOCK * 8 };
+  const stageRows = Math.max(BLOCK, Math.min(MAX_STAGE_ROWS, Math.floor(STAGE_BYTES / (4 * nf)) & ~(BLOCK - 1)));
+  const stage = 2 * col + BLOCK * 8;
+  return { keyL: 0, keyR: col, out: 2 * col, stage, stageRows, trees: stage + stageRows * nf * 4 };
 }
 
 /**
- * prep(): the R copy from the L copy (NaN → +Infinity), four values per instruction with SIMD.
- * The copies are column-major and whole (BLOCK rows), so this is one pass over a flat array.
+ * prep(src, m): rows [0, m) of the block, row-major at `src` in the staging area, transposed
+ * into the L copy; then the R copy from the L copy (NaN → +Infinity), four values per
+ * instruction with SIMD. Rows m..BLOCK keep stale values; their margins are never read.
  */
 function prepKernel(nf: number, simd: boolean): FnBuilder {
-  const f = new FnBuilder(0);
+  const f = new FnBuilder(2);
+  const [src, m] = [0, 1];
   const { keyL, keyR } = layout(nf);
   const i = f.local(I32);
+  const end = f.local(I32);
+  const dst = f.local(I32);
+  const c = f.local(I32);
+  const o = f.local(I32);
   const u = f.local(simd ? V128 : I32);
-  const step = simd ? 16 : 4;
+  // for (i = src, end = src + 4·nf·m; i < end; ): one row's nf values to column slots r, r+BLOCK, …
+  f.get(src).set(i);
+  f.get(src).get(m).i32(nf * 4).op(Op.i32Mul, Op.i32Add).set(end);
+  f.i32(0).set(dst);
+  f.op(Op.block, Op.void, Op.loop, Op.void);
+  f.get(i).get(end).op(Op.i32GeS, Op.brIf, 1);
+  if (nf <= UNROLL_FEATURES) {
+    for (let c = 0; c < nf; c++) f.get(dst).get(i).mem(Op.i32Load, 2, 4 * c).mem(Op.i32Store, 2, keyL + 4 * BLOCK * c);
+  } else {
+    // wide rows: a loop over the row's values (c: byte offset in the row, o: in the column area)
+    f.i32(0).set(c);
+    f.get(dst).set(o);
+    f.op(Op.block, Op.void, Op.loop, Op.void);
+    f.get(c).i32(nf * 4).op(Op.i32GeS, Op.brIf, 1);
+    f.get(o).get(i).get(c).op(Op.i32Add).mem(Op.i32Load, 2, 0).mem(Op.i32Store, 2, keyL);
+    f.get(c).i32(4).op(Op.i32Add).set(c);
+    f.get(o).i32(4 * BLOCK).op(Op.i32Add).set(o);
+    f.op(Op.br, 0, Op.end, Op.end);
+  }
+  f.get(i).i32(nf * 4).op(Op.i32Add).set(i);
+  f.get(dst).i32(4).op(Op.i32Add).set(dst);
+  f.op(Op.br, 0, Op.end, Op.end);
   f.i32(0).set(i);
   f.op(Op.block, Op.void, Op.loop, Op.void);
   f.get(i).i32(keyR - keyL).op(Op.i32GeS, Op.brIf, 1);
@@ -77,7 +112,7 @@ function prepKernel(nf: number, simd: boolean): FnBuilder {
     f.i32(F32_INF_BITS).get(u).get(u).i32(0x7fffffff).op(Op.i32And).i32(F32_INF_BITS).op(Op.i32GtU, Op.select);
     f.mem(Op.i32Store, 2, keyR);
   }
-  f.get(i).i32(step).op(Op.i32Add).set(i);
+  f.get(i).i32(simd ? 16 : 4).op(Op.i32Add).set(i);
   f.op(Op.br, 0, Op.end, Op.end);
   return f;
 }
@@ -227,11 +262,13 @@ export class WasmForest {
   private readonly memory: WasmMemory;
   /** whether the kernels use WASM SIMD (false: the runtime lacks it, or it was turned off) */
   readonly simd: boolean;
-  private readonly prep: () => void;
+  private readonly prep: (src: number, m: number) => void;
   /** runs of consecutive same-depth trees: kernel, first tree's address, count */
   private readonly runs: { fn: ScoreFn; treeP: number; n: number }[];
-  /** views of the block's L copy and margins, made once (the memory never grows) */
-  private readonly xl: Float32Array;
+  private readonly stageP: number;
+  private readonly stageRows: number;
+  /** views of the staging area and the block's margins, made once (the memory never grows) */
+  private readonly stage: Float32Array;
   private readonly os: Float64Array;
 
   private constructor(
@@ -253,7 +290,9 @@ export class WasmForest {
     for (let i = 0; i < nt; i++) need += treeStride(depth[i]!);
     this.memory = new WA!.Memory({ initial: Math.ceil(need / 65536) });
     const exports = new WA!.Instance(mod, { m: { m: this.memory } }).exports;
-    this.prep = exports.prep as () => void;
+    this.prep = exports.prep as (src: number, m: number) => void;
+    this.stageP = lay.stage;
+    this.stageRows = lay.stageRows;
     const buf = this.memory.buffer;
     this.runs = [];
     let at = lay.trees;
@@ -274,7 +313,7 @@ export class WasmForest {
       new Float64Array(buf, at + nInternal * 8, 1 << d).set(leaves.subarray(leafBase[i]!, leafBase[i]! + (1 << d)));
       at += treeStride(d);
     }
-    this.xl = new Float32Array(buf, lay.keyL, BLOCK * nf);
+    this.stage = new Float32Array(buf, lay.stage, lay.stageRows * nf);
     this.os = new Float64Array(buf, lay.out, BLOCK);
   }
 
@@ -296,22 +335,29 @@ export class WasmForest {
     return new WasmForest(mod, nFeatures, depth, nodeBase, leafBase, feat, missRight, thr, leaves);
   }
 
-  /** Adds the forest's output for rows [0, rows) to out (which holds the base margin). */
+  /**
+   * Adds the forest's output for rows [0, rows) to out (which holds the base margin). Rows are
+   * copied into WebAssembly memory up to stageRows at a time: with `set`, in one piece (no
+   * allocation) when x holds exactly those rows, else through a subarray view per piece.
+   */
   addMargins(x: Float32Array, rows: number, out: Float64Array): void {
     const nf = this.nFeatures;
-    const { xl, os, runs } = this;
-    for (let r0 = 0; r0 < rows; r0 += BLOCK) {
-      const m = Math.min(BLOCK, rows - r0);
-      // transposed, element by element (no subarray views: no allocation per block); rows past
-      // m keep stale values, which only reach margins that are not copied back
-      for (let r = 0, j = r0 * nf; r < m; r++) for (let c = r; c < nf * BLOCK; c += BLOCK, j++) xl[c] = x[j]!;
-      for (let i = 0; i < m; i++) os[i] = out[r0 + i]!;
-      this.prep();
-      for (let k = 0; k < runs.length; k++) {
-        const run = runs[k]!;
-        run.fn(run.treeP, run.n);
+    const { stage, os, runs, stageRows } = this;
+    for (let s0 = 0; s0 < rows; s0 += stageRows) {
+      const sm = Math.min(stageRows, rows - s0);
+      if (s0 === 0 && x.length === sm * nf) stage.set(x);
+      else stage.set(x.subarray(s0 * nf, (s0 + sm) * nf));
+      for (let b0 = 0; b0 < sm; b0 += BLOCK) {
+        const m = Math.min(BLOCK, sm - b0);
+        const r0 = s0 + b0;
+        for (let i = 0; i < m; i++) os[i] = out[r0 + i]!;
+        this.prep(this.stageP + b0 * nf * 4, m);
+        for (let k = 0; k < runs.length; k++) {
+          const run = runs[k]!;
+          run.fn(run.treeP, run.n);
+        }
+        for (let i = 0; i < m; i++) out[r0 + i] = os[i]!;
       }
-      for (let i = 0; i < m; i++) out[r0 + i] = os[i]!;
     }
   }
 }
