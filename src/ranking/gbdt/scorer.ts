@@ -5,10 +5,13 @@ import { WasmForest } from './wasm-scorer.js';
 const MAX_PAD_DEPTH = 10;
 
 /**
- * A forest compiled for fast, allocation-free scoring. Each shallow tree is padded to a complete
- * binary tree in heap order (children of n are 2n+1, 2n+2), so a row takes exactly `depth` steps
- * with no child arrays and no loop-exit branch; leaves under a padded leaf repeat its value.
- * Rows are scored four at a time so independent rows keep the pipeline busy.
+ * A forest compiled for fast scoring. Each shallow tree is padded to a complete binary tree in
+ * heap order (children of n are 2n+1, 2n+2), so a row takes exactly `depth` steps with no child
+ * arrays and no loop-exit branch; leaves under a padded leaf repeat its value. The default back
+ * end is WebAssembly (wasm-scorer.ts: SIMD for the top levels, eight rows in lock-step below);
+ * `{simd: false}` keeps its kernels scalar, and `{wasm: false}` (also the fallback where
+ * WebAssembly is missing) walks four rows at a time in JavaScript. With no tree deeper than
+ * MAX_PAD_DEPTH, every back end's margins equal plain traversal's bit for bit.
  */
 export class CompiledForest {
   readonly nTrees: number;
@@ -98,7 +101,8 @@ export class CompiledForest {
 
   /**
    * Raw margins (before the link function) for `rows` rows of a row-major matrix with
-   * `nFeatures` columns; NaN = missing. Writes out[0..rows). No allocation.
+   * `nFeatures` columns; NaN = missing. Writes out[0..rows). No allocation, except one subarray
+   * view per 4,096 rows on the WebAssembly path when x holds more than `rows` rows.
    */
   predictMargin(x: Float32Array, rows: number, out: Float64Array): void {
     const nf = this.nFeatures;

@@ -55,7 +55,7 @@ export const treeStride = (d: number): number => ((1 << d) - 1) * 8 + (1 << d) *
  */
 function layout(nf: number): { keyL: number; keyR: number; out: number; stage: number; stageRows: number; trees: number } {
   const col = nf * BLOCK * 4;
-  const stageRows = Math.max(BLOCK, Math.min(MAX_STAGE_ROWS, Math.floor(STAGE_BYTES / (4 * nf)) & ~(BLOCK - 1)));
+  const stageRows = BLOCK * Math.max(1, Math.floor(Math.min(MAX_STAGE_ROWS, STAGE_BYTES / (4 * nf)) / BLOCK));
   const stage = 2 * col + BLOCK * 8;
   return { keyL: 0, keyR: col, out: 2 * col, stage, stageRows, trees: stage + stageRows * nf * 4 };
 }
