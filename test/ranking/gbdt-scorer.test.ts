@@ -97,9 +97,15 @@ describe('compiled scorer = plain traversal', () => {
     const x = randomRows(rng, rows, nf, 0.02);
     const ref = traverse(trees, -0.5, x, rows, nf);
     for (const { opts } of BACK_ENDS) {
+      const forest = new CompiledForest(trees, nf, -0.5, opts);
       const out = new Float64Array(rows);
-      new CompiledForest(trees, nf, -0.5, opts).predictMargin(x, rows, out);
+      forest.predictMargin(x, rows, out);
       expect(Array.from(out)).toEqual(Array.from(ref));
+      // a matrix longer than the rows scored (like the feature extractor's scratch buffer)
+      const part = new Float64Array(rows);
+      forest.predictMargin(x, 777, part);
+      expect(Array.from(part.subarray(0, 777))).toEqual(Array.from(ref.subarray(0, 777)));
+      expect(part[777]).toBe(0);
     }
   });
 
