@@ -69,7 +69,7 @@ export function register(program: Command): void {
     .option('--set <method.param=value>', 'override a method parameter (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--json <file>', 'also write the report as JSON to FILE')
     .option('--beyond-users <n>', 'users per set whose top 10 give coverage/novelty/diversity/popularity columns (0 = off)', String(DEFAULT_BEYOND_USERS))
-    .option('--replay', 'section: Related Pins pipeline vs Pixie alone, Memboost position bias (replay; lastfm ~30 s, citeulike-a ~6 min: its simulated log covers every user)')
+    .option('--replay', 'section: Related Pins pipeline vs Pixie alone, Memboost position bias (replay; lastfm ~2.5 min, citeulike-a ~6.5 min: its simulated log covers every user)')
     .option('--ranker', 'section: learned GBDT ranker lift over visit-count order per client (simulated log, a few seconds)')
     .option('--pinnersage', 'section: single embedding vs PinnerSage, HR/NDCG@10 and recall@100 (1,000 users: ~6-30 s per set)')
     .option('--freshness', 'section: fresh share of the top 10 and HR@10 before/after blending (1,000 users: ~7-35 s per set)')
