@@ -1,7 +1,8 @@
 /**
- * A minimal WebAssembly binary writer: just what the GBDT kernels need (one memory import,
- * i32/f32/f64 locals, loads/stores with constant offsets, blocks and loops). The scorer builds
- * its functions at run time with this, so there is no toolchain, build step or binary file.
+ * A minimal WebAssembly binary writer: just what boardwalk's kernels need (the GBDT scorer, the
+ * Pixie walk): one memory import, i32/f32/f64/v128 locals, loads/stores with constant offsets,
+ * blocks and loops. Kernels are built at run time with this, so there is no toolchain, build
+ * step or binary file.
  */
 
 export const I32 = 0x7f;
@@ -129,6 +130,10 @@ export class FnBuilder {
     const b = new Uint8Array(new Float32Array([v]).buffer);
     return this.op(Op.f32Const, ...b);
   }
+  f64(v: number): this {
+    const b = new Uint8Array(new Float64Array([v]).buffer);
+    return this.op(0x44, ...b);
+  }
   /** a SIMD instruction, with its immediates */
   simd(code: number, ...imm: number[]): this {
     return this.op(0xfd, ...uleb(code), ...imm);
@@ -158,17 +163,22 @@ export class FnBuilder {
   }
 }
 
+/** The imported memory: plain (grows, detaching its buffer) or shared with a fixed maximum. */
+export type MemoryImport = { shared: false } | { shared: true; maxPages: number };
+
 /**
  * A module importing memory `m.m` and exporting the given functions, all of which take
  * `nParams` i32 parameters and return nothing.
  */
-export function assembleModule(fns: { name: string; fn: FnBuilder }[]): Uint8Array {
+export function assembleModule(fns: { name: string; fn: FnBuilder }[], memory: MemoryImport = { shared: false }): Uint8Array {
+  // limits: flag 0 = minimum only; 3 = minimum and maximum, shared
+  const limits = memory.shared ? [0x03, ...uleb(1), ...uleb(memory.maxPages)] : [0x00, 1];
   const types = [...new Set(fns.map((f) => f.fn.nParams))];
   const typeOf = (n: number): number => types.indexOf(n);
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
     ...section(1, vector(types.map((n) => [0x60, ...vector(Array.from({ length: n }, () => [I32])), 0]))),
-    ...section(2, vector([[...name('m'), ...name('m'), 0x02, 0x00, 1]])),
+    ...section(2, vector([[...name('m'), ...name('m'), 0x02, ...limits]])),
     ...section(3, vector(fns.map((f) => uleb(typeOf(f.fn.nParams))))),
     ...section(7, vector(fns.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
     ...section(10, vector(fns.map((f) => f.fn.encode()))),

@@ -6,6 +6,7 @@
  * registers throughout, and short loop bodies, so the CPU keeps more lanes' cache misses in
  * flight. See docs/walks.md.
  */
+import { assembleModule, FnBuilder, I32, Op } from '../util/wasm-asm.js';
 
 /** walks advanced together (must equal pixie.ts LANES: it shapes the result) */
 export const KERNEL_LANES = 64;
@@ -42,200 +43,154 @@ export const KERNEL_PARAMS = [
   'q', 'n', 'nv', 'np', 'restartBelow', 'a', 'b', 'c', 'd', 'countBoards',
 ] as const;
 
-// --- a minimal WebAssembly binary writer (only what this kernel uses) ---
-
-const I32 = 0x7f;
-
-function uleb(n: number): number[] {
-  const o: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    o.push(b);
-  } while (n);
-  return o;
-}
-
-function sleb(n: number): number[] {
-  const o: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) {
-      o.push(b);
-      return o;
-    }
-    o.push(b | 0x80);
-  }
-}
-
 const OP = {
-  block: 0x02, loop: 0x03, if: 0x04, end: 0x0b, br: 0x0c, brIf: 0x0d, void: 0x40,
-  get: 0x20, set: 0x21, tee: 0x22,
+  ...Op,
+  if: 0x04, void: 0x40,
   load: 0x28, store: 0x36, f64Load: 0x2b, f64Store: 0x39,
-  i32Const: 0x41, f64Const: 0x44,
-  eqz: 0x45, eq: 0x46, ne: 0x47, ltS: 0x48, ltU: 0x49, geS: 0x4e, geU: 0x4f,
+  eqz: 0x45, eq: 0x46, geS: 0x4e, ltS: 0x48,
   add: 0x6a, sub: 0x6b, and: 0x71, or: 0x72, xor: 0x73, shl: 0x74, shrS: 0x75, shrU: 0x76, rotl: 0x77,
   f64Sqrt: 0x9f, f64Add: 0xa0, f64Mul: 0xa2, truncF64S: 0xaa, f64FromI32S: 0xb7, f64FromI32U: 0xb8,
   select: 0x1b,
 } as const;
 
-/** Function body builder with named i32 locals. */
-class Body {
-  readonly code: number[] = [];
+/** A function body with named i32 parameters and locals (the kernels are easier to read so). */
+class Body extends FnBuilder {
   private readonly idx = new Map<string, number>();
-  private nLocals = 0;
 
   constructor(params: readonly string[]) {
+    super(params.length);
     params.forEach((p, i) => this.idx.set(p, i));
-    this.nLocals = 0;
   }
-  local(name: string): void {
-    this.idx.set(name, this.idx.size);
-    this.nLocals++;
+  named(name: string): void {
+    this.idx.set(name, this.local(I32));
   }
   private at(name: string): number {
     const i = this.idx.get(name);
     if (i === undefined) throw new Error(`wasm kernel: no local ${name}`);
     return i;
   }
-  op(...b: number[]): this {
-    for (const x of b) this.code.push(x);
-    return this;
+  lget(n: string): this {
+    return this.get(this.at(n));
   }
-  get(n: string): this {
-    return this.op(OP.get, ...uleb(this.at(n)));
+  lset(n: string): this {
+    return this.set(this.at(n));
   }
-  set(n: string): this {
-    return this.op(OP.set, ...uleb(this.at(n)));
-  }
-  tee(n: string): this {
-    return this.op(OP.tee, ...uleb(this.at(n)));
-  }
-  i32(k: number): this {
-    return this.op(OP.i32Const, ...sleb(k | 0));
-  }
-  f64(v: number): this {
-    return this.op(OP.f64Const, ...new Uint8Array(new Float64Array([v]).buffer));
+  ltee(n: string): this {
+    return this.tee(this.at(n));
   }
   /** i32.load at (address on stack) + offset */
   load(offset = 0): this {
-    return this.op(OP.load, 2, ...uleb(offset));
+    return this.mem(OP.load, 2, offset);
   }
   /** i32.store of (address, value on stack) at address + offset */
   store(offset = 0): this {
-    return this.op(OP.store, 2, ...uleb(offset));
+    return this.mem(OP.store, 2, offset);
   }
   f64load(offset = 0): this {
-    return this.op(OP.f64Load, 3, ...uleb(offset));
+    return this.mem(OP.f64Load, 3, offset);
   }
   f64store(offset = 0): this {
-    return this.op(OP.f64Store, 3, ...uleb(offset));
+    return this.mem(OP.f64Store, 3, offset);
   }
   /** address of 32-bit element `index` (already on the stack) in the array at local `base` */
   elem(base: string): this {
-    return this.i32(2).op(OP.shl).get(base).op(OP.add);
-  }
-  encode(): number[] {
-    const fn = [...(this.nLocals > 0 ? [1, ...uleb(this.nLocals), I32] : [0]), ...this.code, OP.end];
-    return [...uleb(fn.length), ...fn];
+    return this.i32(2).op(OP.shl).lget(base).op(OP.add);
   }
 }
 
 /** sfc32 step on locals a, b, c, d; leaves t in local t. Same arithmetic as Rng.nextU32. */
 function sfc32(f: Body): void {
-  f.get('a').get('b').op(OP.add).get('d').op(OP.add).set('t');
-  f.get('d').i32(1).op(OP.add).set('d');
-  f.get('b').get('b').i32(9).op(OP.shrU).op(OP.xor).set('a');
-  f.get('c').get('c').i32(3).op(OP.shl).op(OP.add).set('b');
-  f.get('c').i32(21).op(OP.rotl).get('t').op(OP.add).set('c');
+  f.lget('a').lget('b').op(OP.add).lget('d').op(OP.add).lset('t');
+  f.lget('d').i32(1).op(OP.add).lset('d');
+  f.lget('b').lget('b').i32(9).op(OP.shrU).op(OP.xor).lset('a');
+  f.lget('c').lget('c').i32(3).op(OP.shl).op(OP.add).lset('b');
+  f.lget('c').i32(21).op(OP.rotl).lget('t').op(OP.add).lset('c');
 }
 
 /** (t >>> 0) * 2^-32: the JS kernel's uniform draw, bit for bit */
 function drawUniform(f: Body): void {
-  f.get('t').op(OP.f64FromI32U).f64(1 / 4294967296).op(OP.f64Mul);
+  f.lget('t').op(OP.f64FromI32U).f64(1 / 4294967296).op(OP.f64Mul);
 }
 
 /** for (l = 0; l < m; l++) body — the lane loop of one stage */
 function laneLoop(f: Body, body: () => void): void {
-  f.i32(0).set('l');
+  f.i32(0).lset('l');
   f.op(OP.block, OP.void, OP.loop, OP.void);
-  f.get('l').get('m').op(OP.geS, OP.brIf, 1);
+  f.lget('l').lget('m').op(OP.geS, OP.brIf, 1);
   body();
-  f.get('l').i32(1).op(OP.add).set('l');
+  f.lget('l').i32(1).op(OP.add).lset('l');
   f.op(OP.br, 0, OP.end, OP.end);
 }
 
 function buildKernel(): Body {
   const f = new Body(KERNEL_PARAMS);
-  for (const n of ['t', 'l', 'm', 'k', 'i', 'chunk', 'lanes', 'total', 'high', 'stopped', 'cnt', 'nT', 'nBT', 'p', 's', 'v', 'x', 'la']) f.local(n);
+  for (const n of ['t', 'l', 'm', 'k', 'i', 'chunk', 'lanes', 'total', 'high', 'stopped', 'cnt', 'nT', 'nBT', 'p', 's', 'v', 'x', 'la']) f.named(n);
   const S = SCRATCH;
   // address of lane l's element in the scratch block (the array's offset goes in the load/store)
   const lane = (): void => {
-    f.get('l').i32(2).op(OP.shl).get('scratch').op(OP.add);
+    f.lget('l').i32(2).op(OP.shl).lget('scratch').op(OP.add);
   };
 
-  f.get('scratch').load(S.header).set('nT');
-  f.get('scratch').load(S.header + 4).set('nBT');
+  f.lget('scratch').load(S.header).lset('nT');
+  f.lget('scratch').load(S.header + 4).lset('nBT');
   // lanes = min(n, LANES); every lane starts at q
-  f.get('n').i32(KERNEL_LANES).get('n').i32(KERNEL_LANES).op(OP.ltS, OP.select).set('lanes');
-  f.get('lanes').set('m');
+  f.lget('n').i32(KERNEL_LANES).lget('n').i32(KERNEL_LANES).op(OP.ltS, OP.select).lset('lanes');
+  f.lget('lanes').lset('m');
   laneLoop(f, () => {
     lane();
-    f.get('q').store(S.lanePin);
+    f.lget('q').store(S.lanePin);
   });
 
   // while (total < n)
   f.op(OP.block, OP.void, OP.loop, OP.void);
-  f.get('total').get('n').op(OP.geS, OP.brIf, 1);
+  f.lget('total').lget('n').op(OP.geS, OP.brIf, 1);
   // chunk = min(n - total, LOG)
-  f.get('n').get('total').op(OP.sub).tee('x').i32(KERNEL_LOG).get('x').i32(KERNEL_LOG).op(OP.ltS, OP.select).set('chunk');
-  f.i32(0).set('k');
+  f.lget('n').lget('total').op(OP.sub).ltee('x').i32(KERNEL_LOG).lget('x').i32(KERNEL_LOG).op(OP.ltS, OP.select).lset('chunk');
+  f.i32(0).lset('k');
   // for (k = 0; k < chunk; k += m)
   f.op(OP.block, OP.void, OP.loop, OP.void);
-  f.get('k').get('chunk').op(OP.geS, OP.brIf, 1);
-  f.get('chunk').get('k').op(OP.sub).tee('x').get('lanes').get('x').get('lanes').op(OP.ltS, OP.select).set('m');
+  f.lget('k').lget('chunk').op(OP.geS, OP.brIf, 1);
+  f.lget('chunk').lget('k').op(OP.sub).ltee('x').lget('lanes').lget('x').lget('lanes').op(OP.ltS, OP.select).lset('m');
 
   // draws for the pass: board pick, pin pick, restart mask (-1: restart at q)
   laneLoop(f, () => {
     // f64 slot address: scratch + 8l
-    f.get('l').i32(3).op(OP.shl).get('scratch').op(OP.add).set('la');
+    f.lget('l').i32(3).op(OP.shl).lget('scratch').op(OP.add).lset('la');
     sfc32(f);
-    f.get('la');
+    f.lget('la');
     drawUniform(f);
     f.f64store(S.drawBoard);
     sfc32(f);
-    f.get('la');
+    f.lget('la');
     drawUniform(f);
     f.f64store(S.drawPin);
     sfc32(f);
     lane();
-    f.get('t').i32(1).op(OP.shrU).get('restartBelow').op(OP.sub).i32(31).op(OP.shrS).store(S.drawRestart);
+    f.lget('t').i32(1).op(OP.shrU).lget('restartBelow').op(OP.sub).i32(31).op(OP.shrS).store(S.drawRestart);
   });
   // stages 1 and 3: the CSR row (start, degree) of each lane's node
   const rowStage = (node: number, offsets: string): void =>
     laneLoop(f, () => {
       lane();
-      f.tee('la').load(node).elem(offsets).tee('x').load(0).set('s');
-      f.get('la').get('s').store(S.laneStart);
-      f.get('la').get('x').load(4).get('s').op(OP.sub).store(S.laneDeg);
+      f.ltee('la').load(node).elem(offsets).ltee('x').load(0).lset('s');
+      f.lget('la').lget('s').store(S.laneStart);
+      f.lget('la').lget('x').load(4).lget('s').op(OP.sub).store(S.laneDeg);
     });
   // stages 2 and 4, first part: adj[start + (draw * deg | 0)] into local `into`, logged at k + l
   const pick = (draw: number, adj: string, into: string, log: number): void => {
     lane();
-    f.tee('la').load(S.laneStart);
-    f.get('l').i32(3).op(OP.shl).get('scratch').op(OP.add).f64load(draw);
-    f.get('la').load(S.laneDeg).op(OP.f64FromI32S).op(OP.f64Mul).op(OP.truncF64S);
-    f.op(OP.add).elem(adj).load(0).set(into);
-    f.get('k').get('l').op(OP.add).i32(2).op(OP.shl).get('scratch').op(OP.add).get(into).store(log);
+    f.ltee('la').load(S.laneStart);
+    f.lget('l').i32(3).op(OP.shl).lget('scratch').op(OP.add).f64load(draw);
+    f.lget('la').load(S.laneDeg).op(OP.f64FromI32S).op(OP.f64Mul).op(OP.truncF64S);
+    f.op(OP.add).elem(adj).load(0).lset(into);
+    f.lget('k').lget('l').op(OP.add).i32(2).op(OP.shl).lget('scratch').op(OP.add).lget(into).store(log);
   };
   // stage 1: row of each lane's pin
   rowStage(S.lanePin, 'pinOff');
   // stage 2: pick a board
   laneLoop(f, () => {
     pick(S.drawBoard, 'pinAdj', 'x', S.boardLog);
-    f.get('la').get('x').store(S.laneBoard);
+    f.lget('la').lget('x').store(S.laneBoard);
   });
   // stage 3: row of each lane's board
   rowStage(S.laneBoard, 'boardOff');
@@ -243,54 +198,54 @@ function buildKernel(): Body {
   laneLoop(f, () => {
     pick(S.drawPin, 'boardAdj', 'p', S.pinLog);
     // lanePin = (q & mask) | (p & ~mask)
-    f.get('la').load(S.drawRestart).set('x');
-    f.get('la');
-    f.get('q').get('x').op(OP.and);
-    f.get('p').get('x').i32(-1).op(OP.xor).op(OP.and);
+    f.lget('la').load(S.drawRestart).lset('x');
+    f.lget('la');
+    f.lget('q').lget('x').op(OP.and);
+    f.lget('p').lget('x').i32(-1).op(OP.xor).op(OP.and);
     f.op(OP.or).store(S.lanePin);
   });
-  f.get('k').get('m').op(OP.add).set('k');
+  f.lget('k').lget('m').op(OP.add).lset('k');
   f.op(OP.br, 0, OP.end, OP.end);
 
   // count the chunk's pin visits in order; early stopping may fire inside, at step i: then
   // only steps 0..i are counted, boards included ('cnt')
-  f.get('chunk').set('cnt');
-  f.i32(0).set('i');
+  f.lget('chunk').lset('cnt');
+  f.i32(0).lset('i');
   f.op(OP.block, OP.void, OP.loop, OP.void);
-  f.get('i').get('chunk').op(OP.geS, OP.brIf, 1);
-  f.get('i').i32(2).op(OP.shl).get('scratch').op(OP.add).load(S.pinLog).tee('p').elem('visits').tee('s').load(0).set('v');
-  f.get('nT').elem('touched').get('p').store(0);
-  f.get('nT').get('v').i32(1).op(OP.sub).i32(31).op(OP.shrU).op(OP.add).set('nT');
-  f.get('s').get('v').i32(1).op(OP.add).tee('v').store(0);
+  f.lget('i').lget('chunk').op(OP.geS, OP.brIf, 1);
+  f.lget('i').i32(2).op(OP.shl).lget('scratch').op(OP.add).load(S.pinLog).ltee('p').elem('visits').ltee('s').load(0).lset('v');
+  f.lget('nT').elem('touched').lget('p').store(0);
+  f.lget('nT').lget('v').i32(1).op(OP.sub).i32(31).op(OP.shrU).op(OP.add).lset('nT');
+  f.lget('s').lget('v').i32(1).op(OP.add).ltee('v').store(0);
   // if (v + 1 === nv && ++high >= np) stop after this step
-  f.get('v').get('nv').op(OP.eq, OP.if, OP.void);
-  f.get('high').i32(1).op(OP.add).tee('high').get('np').op(OP.geS, OP.if, OP.void);
-  f.get('i').i32(1).op(OP.add).set('cnt');
-  f.i32(1).set('stopped');
+  f.lget('v').lget('nv').op(OP.eq, OP.if, OP.void);
+  f.lget('high').i32(1).op(OP.add).ltee('high').lget('np').op(OP.geS, OP.if, OP.void);
+  f.lget('i').i32(1).op(OP.add).lset('cnt');
+  f.i32(1).lset('stopped');
   f.op(OP.br, 3); // out of the counting loop
   f.op(OP.end, OP.end);
-  f.get('i').i32(1).op(OP.add).set('i');
+  f.lget('i').i32(1).op(OP.add).lset('i');
   f.op(OP.br, 0, OP.end, OP.end);
   // then the same steps' board visits (only when the caller wants related boards)
-  f.get('countBoards').op(OP.if, OP.void);
-  f.i32(0).set('i');
+  f.lget('countBoards').op(OP.if, OP.void);
+  f.i32(0).lset('i');
   f.op(OP.block, OP.void, OP.loop, OP.void);
-  f.get('i').get('cnt').op(OP.geS, OP.brIf, 1);
-  f.get('i').i32(2).op(OP.shl).get('scratch').op(OP.add).load(S.boardLog).tee('x').elem('boardVisits').tee('s').load(0).set('v');
-  f.get('nBT').elem('boardTouched').get('x').store(0);
-  f.get('nBT').get('v').i32(1).op(OP.sub).i32(31).op(OP.shrU).op(OP.add).set('nBT');
-  f.get('s').get('v').i32(1).op(OP.add).store(0);
-  f.get('i').i32(1).op(OP.add).set('i');
+  f.lget('i').lget('cnt').op(OP.geS, OP.brIf, 1);
+  f.lget('i').i32(2).op(OP.shl).lget('scratch').op(OP.add).load(S.boardLog).ltee('x').elem('boardVisits').ltee('s').load(0).lset('v');
+  f.lget('nBT').elem('boardTouched').lget('x').store(0);
+  f.lget('nBT').lget('v').i32(1).op(OP.sub).i32(31).op(OP.shrU).op(OP.add).lset('nBT');
+  f.lget('s').lget('v').i32(1).op(OP.add).store(0);
+  f.lget('i').i32(1).op(OP.add).lset('i');
   f.op(OP.br, 0, OP.end, OP.end);
   f.op(OP.end);
-  f.get('total').get('cnt').op(OP.add).set('total');
-  f.get('stopped').op(OP.brIf, 1);
+  f.lget('total').lget('cnt').op(OP.add).lset('total');
+  f.lget('stopped').op(OP.brIf, 1);
   f.op(OP.br, 0, OP.end, OP.end);
 
-  f.get('scratch').get('nT').store(S.header);
-  f.get('scratch').get('nBT').store(S.header + 4);
-  f.get('scratch').get('total').store(S.header + 8);
-  f.get('scratch').get('stopped').store(S.header + 12);
+  f.lget('scratch').lget('nT').store(S.header);
+  f.lget('scratch').lget('nBT').store(S.header + 4);
+  f.lget('scratch').lget('total').store(S.header + 8);
+  f.lget('scratch').lget('stopped').store(S.header + 12);
   return f;
 }
 
@@ -301,31 +256,31 @@ function buildKernel(): Body {
  */
 function buildFold(): Body {
   const f = new Body(FOLD_PARAMS);
-  for (const n of ['i', 'p', 'v', 'va', 's', 'sa', 'nAgg', 'a']) f.local(n);
+  for (const n of ['i', 'p', 'v', 'va', 's', 'sa', 'nAgg', 'a']) f.named(n);
   const H = SCRATCH.header + 16;
-  f.get('scratch').load(H).set('nAgg');
+  f.lget('scratch').load(H).lset('nAgg');
   f.op(OP.block, OP.void, OP.loop, OP.void);
-  f.get('i').get('nTouched').op(OP.geS, OP.brIf, 1);
-  f.get('i').elem('touched').load(0).set('p');
-  f.get('p').elem('visits').tee('va').load(0).set('v');
-  f.get('p').elem('slot').tee('sa').load(0).tee('s');
+  f.lget('i').lget('nTouched').op(OP.geS, OP.brIf, 1);
+  f.lget('i').elem('touched').load(0).lset('p');
+  f.lget('p').elem('visits').ltee('va').load(0).lset('v');
+  f.lget('p').elem('slot').ltee('sa').load(0).ltee('s');
   f.op(OP.eqz, OP.if, OP.void);
-  f.get('nAgg').i32(1).op(OP.add).tee('nAgg').set('s');
-  f.get('sa').get('s').store(0);
-  f.get('s').i32(1).op(OP.sub).elem('aggTouched').get('p').store(0);
-  f.get('s').i32(1).op(OP.sub).i32(3).op(OP.shl).get('aggVal').op(OP.add).f64(0).f64store(0);
+  f.lget('nAgg').i32(1).op(OP.add).ltee('nAgg').lset('s');
+  f.lget('sa').lget('s').store(0);
+  f.lget('s').i32(1).op(OP.sub).elem('aggTouched').lget('p').store(0);
+  f.lget('s').i32(1).op(OP.sub).i32(3).op(OP.shl).lget('aggVal').op(OP.add).f64(0).f64store(0);
   f.op(OP.end);
   // aggVal[s - 1] += boost ? sqrt(v) : v
-  f.get('s').i32(1).op(OP.sub).i32(3).op(OP.shl).get('aggVal').op(OP.add).tee('a');
-  f.get('a').f64load(0);
-  f.get('v').op(OP.f64FromI32U).op(OP.f64Sqrt);
-  f.get('v').op(OP.f64FromI32U);
-  f.get('boost').op(OP.select);
+  f.lget('s').i32(1).op(OP.sub).i32(3).op(OP.shl).lget('aggVal').op(OP.add).ltee('a');
+  f.lget('a').f64load(0);
+  f.lget('v').op(OP.f64FromI32U).op(OP.f64Sqrt);
+  f.lget('v').op(OP.f64FromI32U);
+  f.lget('boost').op(OP.select);
   f.op(OP.f64Add).f64store(0);
-  f.get('va').i32(0).store(0);
-  f.get('i').i32(1).op(OP.add).set('i');
+  f.lget('va').i32(0).store(0);
+  f.lget('i').i32(1).op(OP.add).lset('i');
   f.op(OP.br, 0, OP.end, OP.end);
-  f.get('scratch').get('nAgg').store(H);
+  f.lget('scratch').lget('nAgg').store(H);
   return f;
 }
 
@@ -334,22 +289,11 @@ function buildFold(): Body {
  * exports `walk` (KERNEL_PARAMS → nothing) and `fold` (FOLD_PARAMS → nothing).
  */
 export function kernelModuleBytes(maxPages: number): Uint8Array {
-  const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-  const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-  const str = (t: string): number[] => [t.length, ...Array.from(t, (ch) => ch.charCodeAt(0))];
-  const fns = [
-    { name: 'walk', params: KERNEL_PARAMS.length, body: buildKernel() },
-    { name: 'fold', params: FOLD_PARAMS.length, body: buildFold() },
-  ];
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    // one type per function: i32 parameters, no results
-    ...section(1, vec(fns.map((fn) => [0x60, ...vec(Array.from({ length: fn.params }, () => [I32])), 0]))),
-    // memory import, limits flag 3 = has maximum + shared
-    ...section(2, vec([[...str('m'), ...str('m'), 0x02, 0x03, ...uleb(1), ...uleb(maxPages)]])),
-    ...section(3, vec(fns.map((_, i) => uleb(i)))),
-    ...section(7, vec(fns.map((fn, i) => [...str(fn.name), 0x00, ...uleb(i)]))),
-    ...section(10, vec(fns.map((fn) => fn.body.encode()))),
-  ];
-  return new Uint8Array(bytes);
+  return assembleModule(
+    [
+      { name: 'walk', fn: buildKernel() },
+      { name: 'fold', fn: buildFold() },
+    ],
+    { shared: true, maxPages },
+  );
 }

@@ -17,7 +17,7 @@
  * - Margins are added tree by tree in the models' tree order, so they equal plain traversal's
  *   sums bit for bit.
  */
-import { assembleModule, FnBuilder, I32, Op, Simd, uleb, V128 } from './wasm-asm.js';
+import { assembleModule, FnBuilder, I32, Op, Simd, uleb, V128 } from '../../util/wasm-asm.js';
 
 /** rows advanced together through one tree (a multiple of 4, the SIMD width) */
 const ROWS = 8;
