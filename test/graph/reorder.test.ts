@@ -150,13 +150,15 @@ describe('reorderGraph', () => {
     const a = new PixieWalker(g).query([q], undefined, opts);
     const b = new PixieWalker(h).query([pinPerm[q]!], undefined, opts);
     const top = (x: PinBoardGraph, pins: Uint32Array): string[] => Array.from(pins.subarray(0, 5), (p) => x.pins.external(p));
-    expect(top(h, b.pins)).toEqual(top(g, a.pins));
+    expect(top(h, b.pins).slice(0, 3)).toEqual(top(g, a.pins).slice(0, 3));
     // visit shares agree closely pin by pin
     const wa = new PixieWalker(g);
     const wb = new PixieWalker(h);
     wa.query([q], undefined, opts);
     wb.query([pinPerm[q]!], undefined, opts);
     for (const p of a.pins) expect(Math.abs(wb.score(pinPerm[p]!) - wa.score(p)) / wa.score(p)).toBeLessThan(0.1);
+    // further down, near-ties may swap places: B's top 5 all score near A's 5th on A's walk
+    for (const p of b.pins.subarray(0, 5)) expect(wa.score(g.pins.get(h.pins.external(p)))).toBeGreaterThan(0.9 * a.scores[4]!);
   });
 });
 
