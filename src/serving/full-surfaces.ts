@@ -38,7 +38,7 @@ import { RetrievalService } from '../retrieval/service.js';
 import type { StorageConfig } from '../storage/open.js';
 import type { PinRecord } from '../storage/types.js';
 import { HomeFeedSurface, OnDemandPinnerSage, type HomeFeedBlend, type HomeFeedSource } from '../surfaces/home-feed.js';
-import { embeddingsVersion } from './pinnersage-embeddings.js';
+import { embeddingsVersion, graphEmbeddings, twoTowerEmbeddings } from './pinnersage-embeddings.js';
 import { DEFAULT_PINNERSAGE_SERVING, ServedProfiles, StoredPinnerSage, type PinnerSageServingConfig, type ServedEmbeddings } from './pinnersage-profiles.js';
 import { PixieHomeFeed } from '../surfaces/pixie-surfaces.js';
 import { overridesKey, VisitCountRanker } from '../surfaces/overrides.js';
@@ -54,9 +54,8 @@ import {
 } from '../surfaces/related-pins.js';
 import type { RecommendedPin, ServingOverrides, Surface, SurfaceRequest } from '../surfaces/types.js';
 import { Bm25Index } from '../text/bm25.js';
-import { makeEmbeddingTable, normalizeRows, type EmbeddingTable } from '../users/embeddings.js';
-import { ExactNeighbourIndex, HnswNeighbourIndex, type NeighbourIndex } from '../users/neighbour-index.js';
-import { svdItemEmbeddings } from '../users/svd-embeddings.js';
+import type { EmbeddingTable } from '../users/embeddings.js';
+import type { NeighbourIndex } from '../users/neighbour-index.js';
 import { PixieWalker } from '../walk/pixie.js';
 import { SURFACES, type Engine, type PageRequest } from './engine.js';
 import { hashSeed } from '../util/rng.js';
@@ -714,7 +713,7 @@ export class FullSurfaces {
     if (c.homefeed.enabled && (c.homefeed.quotas.pinnersage ?? 0) > 0) {
       const kind = c.homefeed.pinnerSageEmbeddings;
       embeddings =
-        this.twoTower && kind !== 'svd' ? twoTowerEmbeddings(this.twoTower, g) : graphEmbeddings(g, c.homefeed.pinnerSageDim, this.engine.config.seed);
+        this.twoTower && kind !== 'svd' ? twoTowerEmbeddings(this.twoTower.service.current, this.twoTower.pinEmbeddings(), g) : graphEmbeddings(g, c.homefeed.pinnerSageDim, this.engine.config.seed);
       this.info.artefacts['pinnerSageEmbeddings'] = embeddings ? (this.twoTower && kind !== 'svd' ? 'two_tower' : 'svd') : null;
     }
     const memboost = this.memboostTable ? remapMemboostTable(this.memboostTable, this.snapshotIds, g) : null;
@@ -917,39 +916,3 @@ function extendsIds(base: PinBoardGraph, g: PinBoardGraph): boolean {
   return true;
 }
 
-/** The two-tower pin tower's embeddings (unit rows) in the graph's dense order, and an index. */
-function twoTowerEmbeddings(tt: ServingTwoTower, g: PinBoardGraph): { table: EmbeddingTable; index: NeighbourIndex } | null {
-  const b = tt.service.current;
-  const d = b.model.dim;
-  const all = tt.pinEmbeddings();
-  const vectors = new Float32Array(g.numPins * d);
-  const present = new Uint8Array(g.numPins);
-  const byId = new Map<string, number>();
-  if (b.pinIds) for (let i = 0; i < b.pinIds.length; i++) byId.set(b.pinIds[i]!, i);
-  let any = false;
-  for (let p = 0; p < g.numPins; p++) {
-    const m = b.pinIds ? (byId.get(g.pins.external(p)) ?? -1) : p < b.model.config.numPins ? p : -1;
-    if (m < 0) continue;
-    vectors.set(all.subarray(m * d, (m + 1) * d), p * d);
-    present[p] = 1;
-    any = true;
-  }
-  if (!any) return null;
-  normalizeRows(vectors, d);
-  const table = makeEmbeddingTable(vectors, d, present);
-  const index = g.numPins <= 5000 ? new ExactNeighbourIndex(table) : new HnswNeighbourIndex(table);
-  return { table, index };
-}
-
-/** SVD item embeddings of the graph (boards as users) and a neighbour index over them. */
-function graphEmbeddings(g: PinBoardGraph, dimWanted: number, seed: number): { table: EmbeddingTable; index: NeighbourIndex } | null {
-  if (g.numPins < 2 || g.numBoards < 1) return null;
-  const dim = Math.max(1, Math.min(dimWanted, g.numPins, g.numBoards));
-  const vectors = svdItemEmbeddings(g.boardOffsets, g.boardAdj, g.numPins, { dim, seed, oversample: 8, powerIterations: 2 });
-  const d = vectors.length / g.numPins;
-  const present = new Uint8Array(g.numPins);
-  for (let p = 0; p < g.numPins; p++) present[p] = g.pinDegree(p) > 0 ? 1 : 0;
-  const table = makeEmbeddingTable(vectors, d, present);
-  const index = g.numPins <= 5000 ? new ExactNeighbourIndex(table) : new HnswNeighbourIndex(table);
-  return { table, index };
-}

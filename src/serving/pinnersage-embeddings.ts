@@ -27,7 +27,7 @@ export interface PinnerSageEmbeddingOptions {
 export function pinnerSageEmbeddings(g: PinBoardGraph, retrieval: RetrievalService | null, o: PinnerSageEmbeddingOptions): PinnerSageEmbeddings | null {
   if (o.kind === 'two_tower' && !retrieval) throw new Error('pinnersage embeddings: two_tower needs a published two-tower model');
   if (retrieval && o.kind !== 'svd') {
-    const t = twoTowerEmbeddings(retrieval, g);
+    const t = twoTowerEmbeddings(retrieval.current, retrieval.current.model.allPinEmbeddings(), g);
     return t ? { ...t, kind: 'two_tower', version: embeddingsVersion('two_tower', g, t.table.dim, o.seed, retrieval) } : null;
   }
   const s = graphEmbeddings(g, o.dim, o.seed);
@@ -40,11 +40,17 @@ export function embeddingsVersion(kind: 'svd' | 'two_tower', g: PinBoardGraph, d
   return `svd:dim=${dim}:seed=${seed}:graph=${g.numPins}x${g.numBoards}x${g.numEdges}`;
 }
 
-/** The two-tower pin tower's embeddings (unit rows) in the graph's dense order, and an index. */
-export function twoTowerEmbeddings(service: RetrievalService, g: PinBoardGraph): { table: EmbeddingTable; index: NeighbourIndex } | null {
-  const b = service.current;
+/**
+ * The two-tower pin tower's embeddings (unit rows) in the graph's dense order, and an index.
+ * `all` holds the model's pin rows (`b.pinIds` order): the id rows, or serving's rows computed
+ * with content features.
+ */
+export function twoTowerEmbeddings(
+  b: RetrievalService['current'],
+  all: Float32Array,
+  g: PinBoardGraph,
+): { table: EmbeddingTable; index: NeighbourIndex } | null {
   const d = b.model.dim;
-  const all = b.model.allPinEmbeddings();
   const vectors = new Float32Array(g.numPins * d);
   const present = new Uint8Array(g.numPins);
   const byId = new Map<string, number>();
