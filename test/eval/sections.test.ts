@@ -127,7 +127,7 @@ describe('eval sections', () => {
 });
 
 describe('embedding methods in the registry', () => {
-  it('registers twotower, single-embedding and pinnersage as opt-in methods', () => {
+  it('registers twotower, single-embedding, pinnersage and pixie-ranked as opt-in methods', () => {
     for (const m of SLOW_METHODS) {
       expect(methodNames()).toContain(m);
       expect(DEFAULT_METHODS).not.toContain(m);
@@ -140,6 +140,7 @@ describe('embedding methods in the registry', () => {
       twotower: { dim: 8, epochs: 3, batch: 32, negatives: 16 },
       'single-embedding': { dim: 4 },
       pinnersage: { dim: 4 },
+      'pixie-ranked': { steps: 2000, rounds: 20, negs: 10 },
     };
     for (const name of SLOW_METHODS) {
       const r = await evaluateMethod(ds, createMethod(name, { params: params[name], seed: 2 }));

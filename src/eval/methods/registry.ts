@@ -40,7 +40,7 @@ export function createMethod(name: string, options: MethodOptions = {}): EvalMet
 export const DEFAULT_METHODS = ['pop', 'itemknn', 'rp3beta', 'pixie'];
 
 /** Embedding methods, opt-in with --methods: they train models (minutes; see docs/eval.md). */
-export const SLOW_METHODS = ['twotower', 'single-embedding', 'pinnersage'];
+export const SLOW_METHODS = ['twotower', 'single-embedding', 'pinnersage', 'pixie-ranked'];
 
 registerMethod({ name: 'pop', description: 'most popular items first (training degree)', create: (o) => new PopularityMethod(o) });
 registerMethod({ name: 'itemknn', description: 'item kNN, shrunk cosine', create: (o) => new ItemKnnMethod(o) });
