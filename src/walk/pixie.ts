@@ -2,7 +2,7 @@ import { PinBoardGraph } from '../graph/graph.js';
 import { Rng } from '../util/rng.js';
 import { allocateSteps } from './step-allocation.js';
 import { TopK } from './top-k.js';
-import { KERNEL_LANES, KERNEL_LOG, SCRATCH } from './wasm-kernel.js';
+import { COUNTER_CARRY, KERNEL_LANES, KERNEL_LOG, MAX_NV, SCRATCH } from './wasm-kernel.js';
 import { WalkMemory, type KernelFn } from './walk-memory.js';
 
 /** Prefer neighbours whose feature (e.g. locale code) equals `code`, without excluding others. */
@@ -22,7 +22,7 @@ export interface PixieOptions {
   steps: number;
   /** restart probability α: each walk's length is geometric with mean 1/α */
   alpha: number;
-  /** early stopping: stop a query pin's walk once `np` pins have `nv` visits (np = 0: never) */
+  /** early stopping: stop a query pin's walk once `np` pins have `nv` visits (np = 0: never; nv <= 32767) */
   np: number;
   nv: number;
   /** how many pins (and boards) to return */
@@ -76,7 +76,10 @@ const LOG = KERNEL_LOG;
  * step; one walker per thread.
  */
 export class PixieWalker {
-  private readonly visits: Uint32Array;
+  // per-pin visit counters of the current query pin's walk: 16 bits, carrying into `extra`
+  // (see COUNTER_CARRY in wasm-kernel.ts)
+  private readonly visits: Uint16Array;
+  private readonly extra: Uint32Array;
   private readonly touched: Uint32Array;
   private nTouched = 0;
   // Aggregate scores live in a dense array in first-visit order (aggTouched[i], aggVal[i]), so
@@ -119,7 +122,8 @@ export class PixieWalker {
     if (wm) {
       const blk = wm.allocScratch(this);
       const buf = wm.memory.buffer;
-      this.visits = new Uint32Array(buf, blk.visits, graph.numPins);
+      this.visits = new Uint16Array(buf, blk.visits, graph.numPins);
+      this.extra = new Uint32Array(buf, blk.extra, graph.numPins);
       this.touched = new Uint32Array(buf, blk.touched, graph.numPins + 1);
       this.boardVisits = new Uint32Array(buf, blk.boardVisits, graph.numBoards);
       this.boardTouched = new Uint32Array(buf, blk.boardTouched, graph.numBoards + 1);
@@ -131,7 +135,8 @@ export class PixieWalker {
       this.scratchAt = blk.lanes;
       this.header = new Int32Array(buf, blk.lanes + SCRATCH.header, 5);
     } else {
-      this.visits = new Uint32Array(graph.numPins);
+      this.visits = new Uint16Array(graph.numPins);
+      this.extra = new Uint32Array(graph.numPins);
       // +1: the branch-free append writes one slot past the list even when every node is in it
       this.touched = new Uint32Array(graph.numPins + 1);
       this.boardVisits = new Uint32Array(graph.numBoards);
@@ -241,6 +246,7 @@ export class PixieWalker {
     const boardOff = this.boardOff;
     const boardAdj = this.boardAdj;
     const visits = this.visits;
+    const extra = this.extra;
     const touched = this.touched;
     const boardVisits = this.boardVisits;
     const boardTouched = this.boardTouched;
@@ -362,11 +368,15 @@ export class PixieWalker {
           boardVisits[bb] = bv + 1;
         }
         const pin = pinLog[i]!;
-        const v = visits[pin]!;
+        let v = visits[pin]!;
         touched[nTouched] = pin;
         nTouched += (v - 1) >>> 31;
-        visits[pin] = v + 1;
-        if (v + 1 === nv && ++high >= np) {
+        if (v === 0xffff) {
+          extra[pin] += COUNTER_CARRY;
+          v = COUNTER_CARRY;
+        } else v++;
+        visits[pin] = v;
+        if (v === nv && ++high >= np) {
           total += i + 1;
           stopped = true;
           break;
@@ -396,7 +406,7 @@ export class PixieWalker {
       g.pinOffsets.byteOffset, g.pinAdj.byteOffset, g.boardOffsets.byteOffset, g.boardAdj.byteOffset,
       this.visits.byteOffset, this.touched.byteOffset, this.boardVisits.byteOffset, this.boardTouched.byteOffset, this.scratchAt,
       q, n, o.nv, o.np > 0 ? Math.min(o.np, 0x7fffffff) : 0x7fffffff, Math.round(o.alpha * 2147483648) | 0, a, b, c, d,
-      o.countBoards ? 1 : 0,
+      o.countBoards ? 1 : 0, this.extra.byteOffset,
     );
     this.nTouched = h[0]!;
     this.nBoardTouched = h[1]!;
@@ -410,7 +420,7 @@ export class PixieWalker {
       h[4] = this.nAgg;
       this.foldKernel(
         this.visits.byteOffset, this.touched.byteOffset, this.nTouched, this.slot.byteOffset,
-        this.aggVal.byteOffset, this.aggTouched.byteOffset, this.scratchAt, boost ? 1 : 0,
+        this.aggVal.byteOffset, this.aggTouched.byteOffset, this.scratchAt, boost ? 1 : 0, this.extra.byteOffset,
       );
       this.nAgg = h[4]!;
       this.nTouched = 0;
@@ -424,7 +434,11 @@ export class PixieWalker {
     let nAgg = this.nAgg;
     for (let i = 0; i < this.nTouched; i++) {
       const p = touched[i]!;
-      const v = visits[p]!;
+      let v = visits[p]!;
+      if (v >= COUNTER_CARRY) {
+        v += this.extra[p]!;
+        this.extra[p] = 0;
+      }
       let s = slot[p]!;
       if (s === 0) {
         s = ++nAgg;
@@ -510,7 +524,7 @@ function validate(o: PixieOptions, g: PinBoardGraph, pins: ArrayLike<number>, we
   if (!Number.isInteger(o.steps) || o.steps < 0) throw new RangeError(`steps must be an integer >= 0, got ${o.steps}`);
   if (!(o.alpha > 0 && o.alpha <= 1)) throw new RangeError(`alpha must be in (0, 1], got ${o.alpha}`);
   if (!Number.isInteger(o.topK) || o.topK < 0) throw new RangeError(`topK must be an integer >= 0, got ${o.topK}`);
-  if (!Number.isInteger(o.nv) || o.nv < 1) throw new RangeError(`nv must be an integer >= 1, got ${o.nv}`);
+  if (!Number.isInteger(o.nv) || o.nv < 1 || o.nv > MAX_NV) throw new RangeError(`nv must be an integer from 1 to ${MAX_NV}, got ${o.nv}`);
   if (!(o.np >= 0)) throw new RangeError(`np must be >= 0, got ${o.np}`);
   if (!(o.degreePenalty >= 0)) throw new RangeError(`degreePenalty must be >= 0, got ${o.degreePenalty}`);
   if (!Number.isInteger(o.seed)) throw new RangeError(`seed must be an integer, got ${o.seed}`);

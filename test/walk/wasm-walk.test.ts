@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generatePowerLawGraph } from '../../bench/graph-gen.js';
 import { PixieWalker } from '../../src/walk/pixie.js';
 import { setWasmWalk } from '../../src/walk/walk-memory.js';
+import { graphOf } from './helpers.js';
 
 function run(wasm: boolean, opts: object) {
   setWasmWalk(wasm);
@@ -57,5 +58,39 @@ describe('countBoards', () => {
         setWasmWalk(true);
       }
     }
+  });
+});
+
+describe('16-bit visit counters', () => {
+  it('count exactly past 65535 visits of one pin (the carry), in both kernels', () => {
+    // pin 0 is on board 0 with pins 1 and 2: every step lands on one of the three
+    const g = graphOf([[0, 0], [1, 0], [2, 0]]);
+    for (const wasm of [true, false]) {
+      setWasmWalk(wasm);
+      try {
+        const w = new PixieWalker(g);
+        for (const steps of [65_535 * 3, 400_000]) {
+          const r = w.query([0], undefined, { steps, alpha: 0.5, np: 0, seed: 4, boost: false, excludeQuery: false });
+          const total = w.score(0) + w.score(1) + w.score(2);
+          expect(total).toBe(steps);
+          if (steps === 400_000) expect(Math.min(w.score(0), w.score(1), w.score(2))).toBeGreaterThan(100_000);
+          expect(r.boardScores[0]).toBe(steps);
+        }
+        // a second query on the same walker starts from clean counters
+        w.query([0], undefined, { steps: 300, np: 0, seed: 5, boost: false, excludeQuery: false });
+        expect(w.score(0) + w.score(1) + w.score(2)).toBe(300);
+        // early stopping still fires at nv after carries elsewhere
+        const e = w.query([0], undefined, { steps: 400_000, np: 3, nv: 1000, seed: 6 });
+        expect(e.earlyStopped).toBe(1);
+        expect(e.steps).toBeLessThan(5000);
+      } finally {
+        setWasmWalk(true);
+      }
+    }
+  });
+
+  it('nv above 32767 is refused', () => {
+    const g = graphOf([[0, 0], [1, 0]]);
+    expect(() => new PixieWalker(g).query([0], undefined, { nv: 40_000 })).toThrow('nv must be an integer from 1 to 32767');
   });
 });
