@@ -88,7 +88,8 @@ export class PixieWalker {
   private readonly aggVal: Float64Array;
   private readonly aggTouched: Uint32Array;
   private nAgg = 0;
-  private readonly boardVisits: Uint32Array;
+  private readonly boardVisits: Uint16Array;
+  private readonly boardExtra: Uint32Array;
   private readonly boardTouched: Uint32Array;
   private nBoardTouched = 0;
   private readonly isQuery: Uint8Array;
@@ -125,7 +126,8 @@ export class PixieWalker {
       this.visits = new Uint16Array(buf, blk.visits, graph.numPins);
       this.extra = new Uint32Array(buf, blk.extra, graph.numPins);
       this.touched = new Uint32Array(buf, blk.touched, graph.numPins + 1);
-      this.boardVisits = new Uint32Array(buf, blk.boardVisits, graph.numBoards);
+      this.boardVisits = new Uint16Array(buf, blk.boardVisits, graph.numBoards);
+      this.boardExtra = new Uint32Array(buf, blk.boardExtra, graph.numBoards);
       this.boardTouched = new Uint32Array(buf, blk.boardTouched, graph.numBoards + 1);
       this.slot = new Int32Array(buf, blk.slot, graph.numPins);
       this.aggVal = new Float64Array(buf, blk.aggVal, graph.numPins);
@@ -139,7 +141,8 @@ export class PixieWalker {
       this.extra = new Uint32Array(graph.numPins);
       // +1: the branch-free append writes one slot past the list even when every node is in it
       this.touched = new Uint32Array(graph.numPins + 1);
-      this.boardVisits = new Uint32Array(graph.numBoards);
+      this.boardVisits = new Uint16Array(graph.numBoards);
+      this.boardExtra = new Uint32Array(graph.numBoards);
       this.boardTouched = new Uint32Array(graph.numBoards + 1);
       this.slot = new Int32Array(graph.numPins);
       this.aggVal = new Float64Array(graph.numPins);
@@ -213,7 +216,8 @@ export class PixieWalker {
 
   /** Visits of board b in the last query. */
   boardScore(b: number): number {
-    return this.boardVisits[b]!;
+    const v = this.boardVisits[b]!;
+    return v >= COUNTER_CARRY ? v + this.boardExtra[b]! : v;
   }
 
   /** Pins visited by the last query (a view, valid until the next query). */
@@ -224,7 +228,11 @@ export class PixieWalker {
   private clear(): void {
     for (let i = 0; i < this.nAgg; i++) this.slot[this.aggTouched[i]!] = 0;
     this.nAgg = 0;
-    for (let i = 0; i < this.nBoardTouched; i++) this.boardVisits[this.boardTouched[i]!] = 0;
+    for (let i = 0; i < this.nBoardTouched; i++) {
+      const b = this.boardTouched[i]!;
+      this.boardVisits[b] = 0;
+      this.boardExtra[b] = 0;
+    }
     this.nBoardTouched = 0;
   }
 
@@ -365,7 +373,10 @@ export class PixieWalker {
           const bv = boardVisits[bb]!;
           boardTouched[nBoardTouched] = bb;
           nBoardTouched += (bv - 1) >>> 31; // branch-free "if (bv === 0) append"
-          boardVisits[bb] = bv + 1;
+          if (bv === 0xffff) {
+            this.boardExtra[bb] += COUNTER_CARRY;
+            boardVisits[bb] = COUNTER_CARRY;
+          } else boardVisits[bb] = bv + 1;
         }
         const pin = pinLog[i]!;
         let v = visits[pin]!;
@@ -406,7 +417,7 @@ export class PixieWalker {
       g.pinOffsets.byteOffset, g.pinAdj.byteOffset, g.boardOffsets.byteOffset, g.boardAdj.byteOffset,
       this.visits.byteOffset, this.touched.byteOffset, this.boardVisits.byteOffset, this.boardTouched.byteOffset, this.scratchAt,
       q, n, o.nv, o.np > 0 ? Math.min(o.np, 0x7fffffff) : 0x7fffffff, Math.round(o.alpha * 2147483648) | 0, a, b, c, d,
-      o.countBoards ? 1 : 0, this.extra.byteOffset,
+      o.countBoards ? 1 : 0, this.extra.byteOffset, this.boardExtra.byteOffset,
     );
     this.nTouched = h[0]!;
     this.nBoardTouched = h[1]!;
@@ -475,7 +486,7 @@ export class PixieWalker {
     const heap = new TopK(k);
     for (let i = 0; i < this.nBoardTouched; i++) {
       const b = this.boardTouched[i]!;
-      heap.push(b, this.boardVisits[b]!);
+      heap.push(b, this.boardScore(b));
     }
     return heap.sorted();
   }

@@ -33,7 +33,9 @@ export interface ScratchBlock {
   /** Uint32 per pin: carried visit counts */
   extra: number;
   touched: number;
+  /** Uint16 per board, carrying into boardExtra (Uint32 per board) */
   boardVisits: number;
+  boardExtra: number;
   boardTouched: number;
   /** Int32 per pin: index + 1 into the aggregate, 0 = none */
   slot: number;
@@ -104,7 +106,8 @@ export class WalkMemory {
       const buf = this.memory.buffer;
       new Uint16Array(buf, block.visits, this.numPins).fill(0);
       new Uint32Array(buf, block.extra, this.numPins).fill(0);
-      new Uint32Array(buf, block.boardVisits, this.numBoards).fill(0);
+      new Uint16Array(buf, block.boardVisits, this.numBoards).fill(0);
+      new Uint32Array(buf, block.boardExtra, this.numBoards).fill(0);
       new Int32Array(buf, block.slot, this.numPins).fill(0);
     }
     this.registry.register(owner, block);
@@ -114,7 +117,7 @@ export class WalkMemory {
   private bump(): ScratchBlock {
     const P = this.numPins;
     const B = this.numBoards;
-    const bytes = align(2 * P) + align(4 * P) + align(4 * (P + 1)) + align(4 * B) + align(4 * (B + 1)) + align(SCRATCH.bytes) + align(4 * P) + align(8 * P) + align(4 * P);
+    const bytes = align(2 * P) + align(4 * P) + align(4 * (P + 1)) + align(2 * B) + align(4 * B) + align(4 * (B + 1)) + align(SCRATCH.bytes) + align(4 * P) + align(8 * P) + align(4 * P);
     const head = new Int32Array(this.memory.buffer, 0, HEADER_BYTES / 4);
     // Atomics: worker threads allocate from the same memory
     const start = Atomics.add(head, 0, bytes);
@@ -132,7 +135,8 @@ export class WalkMemory {
       visits: take(2 * P),
       extra: take(4 * P),
       touched: take(4 * (P + 1)),
-      boardVisits: take(4 * B),
+      boardVisits: take(2 * B),
+      boardExtra: take(4 * B),
       boardTouched: take(4 * (B + 1)),
       lanes: take(SCRATCH.bytes),
       slot: take(4 * P),
