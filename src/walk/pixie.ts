@@ -120,8 +120,9 @@ export class PixieWalker {
   constructor(readonly graph: PinBoardGraph) {
     // first, so that the graph's arrays already point into the kernel's memory below
     const wm = WalkMemory.of(graph);
-    if (wm) {
-      const blk = wm.allocScratch(this);
+    // null when the memory cannot grow any more (4 GiB): this walker then walks in JavaScript
+    const blk = wm ? wm.tryAllocScratch(this) : null;
+    if (wm && blk) {
       const buf = wm.memory.buffer;
       this.visits = new Uint16Array(buf, blk.visits, graph.numPins);
       this.extra = new Uint32Array(buf, blk.extra, graph.numPins);

@@ -97,6 +97,16 @@ export class WalkMemory {
     return memory ? new WalkMemory(memory, g.numPins, g.numBoards) : null;
   }
 
+  /** allocScratch, or null when the memory cannot grow by another block (its 4 GiB are used). */
+  tryAllocScratch(owner: object): ScratchBlock | null {
+    try {
+      return this.allocScratch(owner);
+    } catch (e) {
+      if (e instanceof RangeError) return null;
+      throw e;
+    }
+  }
+
   /** Scratch for one walker, released to a free list when `owner` is garbage-collected. */
   allocScratch(owner: object): ScratchBlock {
     const reused = this.free.pop();

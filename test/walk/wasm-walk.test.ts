@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generatePowerLawGraph } from '../../bench/graph-gen.js';
 import { PixieWalker } from '../../src/walk/pixie.js';
-import { setWasmWalk } from '../../src/walk/walk-memory.js';
+import { setWasmWalk, WalkMemory } from '../../src/walk/walk-memory.js';
 import { graphOf } from './helpers.js';
 
 function run(wasm: boolean, opts: object) {
@@ -92,5 +92,28 @@ describe('16-bit visit counters', () => {
   it('nv above 32767 is refused', () => {
     const g = graphOf([[0, 0], [1, 0]]);
     expect(() => new PixieWalker(g).query([0], undefined, { nv: 40_000 })).toThrow('nv must be an integer from 1 to 32767');
+  });
+});
+
+describe('walk memory exhausted', () => {
+  it('a walker whose scratch cannot be allocated walks in JavaScript, with the same result', () => {
+    const g = generatePowerLawGraph({ pins: 5000, boards: 600, edges: 30_000, seed: 3 });
+    const wm = WalkMemory.of(g)!;
+    expect(wm).not.toBeNull();
+    const grow = wm.memory.grow.bind(wm.memory);
+    (wm.memory as { grow: (pages: number) => number }).grow = () => {
+      throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+    };
+    const fallback = new PixieWalker(g);
+    (wm.memory as { grow: (pages: number) => number }).grow = grow;
+    const kernelOf = (w: PixieWalker): unknown => (w as unknown as { kernel: unknown }).kernel;
+    expect(kernelOf(fallback)).toBeNull();
+    const walker = new PixieWalker(g);
+    expect(kernelOf(walker)).not.toBeNull();
+    const js = fallback.query([5, 9], undefined, { steps: 20_000, seed: 2, np: 0 });
+    const wasm = walker.query([5, 9], undefined, { steps: 20_000, seed: 2, np: 0 });
+    expect(Array.from(js.pins)).toEqual(Array.from(wasm.pins));
+    expect(Array.from(js.scores)).toEqual(Array.from(wasm.scores));
+    expect(Array.from(js.boardScores)).toEqual(Array.from(wasm.boardScores));
   });
 });
