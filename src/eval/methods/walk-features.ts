@@ -218,7 +218,7 @@ export class WalkFeaturizer {
       if (this.deg[q] === 0) continue;
       const c = Math.log1p(values[k]!);
       // seeded by (user, query pin) only: the candidates never influence the walk
-      w.query([q], undefined, { steps: S, alpha: o.alpha, boost: false, degreePenalty: 0, np: 0, topK: 0, seed: hashSeed(`${user}:${q}`, o.seed >>> 0) });
+      w.query([q], undefined, { steps: S, alpha: o.alpha, boost: false, degreePenalty: 0, np: 0, topK: 0, countBoards: o.ownBoard === true, seed: hashSeed(`${user}:${q}`, o.seed >>> 0) });
       // visits each pin of the own board got through it, in expectation (one-hop walks)
       const own = o.ownBoard && user < this.graph.numBoards ? w.boardScore(user) / Math.max(1, this.graph.boardDegree(user)) : 0;
       for (let d = 0; d < nd; d++) {
