@@ -599,8 +599,7 @@ export class FullSurfaces {
   private hookEvents(): void {
     if (this.restoreIngest || !this.config.realtimeMemboost || !this.memboostTable) return;
     const engine = this.engine;
-    const ingest = engine.ingest.bind(engine);
-    engine.ingest = async (events) => {
+    this.restoreIngest = wrapEngine(engine, 'ingest', (ingest) => async (events) => {
       const r = await ingest(events);
       const rt = this.realtime;
       if (rt) {
@@ -616,10 +615,7 @@ export class FullSurfaces {
         if (dense.length > 0) await rt.record(dense);
       }
       return r;
-    };
-    this.restoreIngest = () => {
-      delete (engine as { ingest?: unknown }).ingest;
-    };
+    });
   }
 
   /**
@@ -628,17 +624,12 @@ export class FullSurfaces {
    */
   private hookCatalogue(): void {
     if (this.restoreUpsert) return;
-    const engine = this.engine;
-    const upsert = engine.upsertPins.bind(engine);
-    engine.upsertPins = async (pins) => {
+    this.restoreUpsert = wrapEngine(this.engine, 'upsertPins', (upsert) => async (pins) => {
       await upsert(pins);
       const rows = this.catalogue.rows;
       for (const p of pins) if (hasContent(p)) rows.set(p.id, { ...rows.get(p.id), ...p });
       this.twoTower?.upsert(pins); // new pins enter the two-tower index from their content
-    };
-    this.restoreUpsert = () => {
-      delete (engine as { upsertPins?: unknown }).upsertPins;
-    };
+    });
   }
 
   /**
@@ -648,8 +639,7 @@ export class FullSurfaces {
   private hookHomefeed(): void {
     if (this.restoreHome) return;
     const engine = this.engine;
-    const home = engine.homefeed.bind(engine);
-    engine.homefeed = async (userId, r) => {
+    this.restoreHome = wrapEngine(engine, 'homefeed', (home) => async (userId, r) => {
       const tt = this.twoTower;
       const w = tt?.userWindow ?? 0;
       if (!tt || w === 0) return home(userId, r);
@@ -658,10 +648,7 @@ export class FullSurfaces {
       // profiles must not share a cached feed
       const keyed: PageRequest = { ...r, viewerKey: user ? String(hashSeed(JSON.stringify(user))) : 'none' };
       return tt.withUser(user, () => home(userId, keyed));
-    };
-    this.restoreHome = () => {
-      delete (engine as { homefeed?: unknown }).homefeed;
-    };
+    });
   }
 
   /**
@@ -833,16 +820,15 @@ export class FullSurfaces {
     const p = this.profiles;
     if (this.restoreProfiles || !p) return;
     const engine = this.engine;
-    const ingest = engine.ingest.bind(engine);
-    engine.ingest = async (events) => {
+    const restoreIngest = wrapEngine(engine, 'ingest', (ingest) => async (events) => {
       const r = await ingest(events);
       p.record(events);
       return r;
-    };
+    });
     engine.viewerTag = (u) => p.tag(u);
     p.start(() => this.servedEmbeddings());
     this.restoreProfiles = () => {
-      delete (engine as { ingest?: unknown }).ingest;
+      restoreIngest();
       engine.viewerTag = () => '';
     };
   }
@@ -916,3 +902,19 @@ function extendsIds(base: PinBoardGraph, g: PinBoardGraph): boolean {
   return true;
 }
 
+type Wrappable = 'ingest' | 'upsertPins' | 'homefeed';
+
+/**
+ * Replaces one of the engine's methods with `wrap(previous)` (the engine has no hooks of its
+ * own) and returns the undo, which puts back exactly what was there before, so wrappers of
+ * the same method undo in reverse order without removing each other.
+ */
+function wrapEngine<K extends Wrappable>(engine: Engine, name: K, wrap: (previous: Engine[K]) => Engine[K]): () => void {
+  const own = Object.prototype.hasOwnProperty.call(engine, name);
+  const before = engine[name];
+  engine[name] = wrap(before.bind(engine) as Engine[K]);
+  return () => {
+    if (own) engine[name] = before;
+    else delete (engine as Partial<Record<Wrappable, unknown>>)[name];
+  };
+}
