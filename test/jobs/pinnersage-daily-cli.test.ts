@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register } from '../../src/cli/pinnersage-daily.js';
 import { buildGraphFromStorage } from '../../src/jobs/graph-rebuild.js';
@@ -12,6 +11,7 @@ import { pinnerSageEmbeddings } from '../../src/serving/pinnersage-embeddings.js
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import type { Storage, StoredProfile } from '../../src/storage/types.js';
 import type { EngagementEvent } from '../../src/users/events.js';
+import { runCli } from '../cli-run.js';
 import { A, B, DAY0, seedTwoGroups } from './pinnersage-fixture.js';
 
 let dir: string;
@@ -29,19 +29,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<string> {
-  const program = new Command().exitOverride().configureOutput({ writeErr: () => undefined });
-  register(program);
-  const out: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((x: string) => (out.push(String(x)), true)) as typeof process.stdout.write;
-  try {
-    await program.parseAsync(['pinnersage-daily', ...args], { from: 'user' });
-  } finally {
-    process.stdout.write = write;
-  }
-  return out.join('');
-}
+const cli = (args: string[]): Promise<string> => runCli(register, ['pinnersage-daily', ...args]);
 
 async function withStorage<R>(fn: (s: SqliteStorage) => Promise<R>): Promise<R> {
   const s = new SqliteStorage({ path: join(dir, 'boardwalk.sqlite') });

@@ -14,6 +14,7 @@ import { ModelStore } from '../../src/retrieval/model-store.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import type { Action, EngagementEvent } from '../../src/storage/types.js';
 import { Rng } from '../../src/util/rng.js';
+import { runCli } from '../cli-run.js';
 
 const T0 = 1_700_000_000_000;
 const ACTS: Action[] = ['impression', 'click', 'save', 'closeup'];
@@ -144,17 +145,8 @@ describe('retrain from storage', () => {
   it('`retrain --from-storage` opens storage from the serve config and publishes where serving looks', async () => {
     const cfgFile = join(dir, 'serve.json');
     writeFileSync(cfgFile, JSON.stringify({ storage: { kind: 'sqlite', dataDir: dir } }));
-    const program = new Command().exitOverride();
-    registerRetrain(program);
-    const out: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
-    try {
-      await program.parseAsync(['retrain', '--from-storage', '--server-config', cfgFile, '--epochs', '1', '--dim', '8', '--force', '--json'], { from: 'user' });
-    } finally {
-      process.stdout.write = write;
-    }
-    const rep = JSON.parse(out.join('')) as { published: boolean; version: string; events: number };
+    const printed = await runCli(registerRetrain, ['retrain', '--from-storage', '--server-config', cfgFile, '--epochs', '1', '--dim', '8', '--force', '--json']);
+    const rep = JSON.parse(printed) as { published: boolean; version: string; events: number };
     expect(rep.published).toBe(true);
     expect(rep.events).toBeGreaterThan(0);
     // data dir default store = <dataDir>/models/two-tower (after the first test's v000001)
@@ -198,17 +190,7 @@ describe('train-ranker from storage', () => {
       sink.close();
       const cfgFile = join(d, 'serve.json');
       writeFileSync(cfgFile, JSON.stringify({ storage: { kind: 'sqlite', dataDir: d } }));
-      const program = new Command().exitOverride();
-      registerTrainRanker(program);
-      const out: string[] = [];
-      const write = process.stdout.write.bind(process.stdout);
-      process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
-      try {
-        await program.parseAsync(['train-ranker', '--client', 'homefeed', '--from-storage', '--config', cfgFile, '--rounds', '5', '--seed', '1'], { from: 'user' });
-      } finally {
-        process.stdout.write = write;
-      }
-      const text = out.join('');
+      const text = await runCli(registerTrainRanker, ['train-ranker', '--client', 'homefeed', '--from-storage', '--config', cfgFile, '--rounds', '5', '--seed', '1']);
       expect(text).toContain(`storage: ${sim.events.length} events, 0 without request id, 0 with pins not in the graph`);
       expect(text).toMatch(/promoted: homefeed v1/);
       expect(new ModelRegistry(join(d, 'registry')).get('homefeed')?.version).toBe(1);

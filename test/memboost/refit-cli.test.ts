@@ -1,13 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { register as registerTrainRanker } from '../../src/cli/train-ranker.js';
 import { JsonlCandidateLogSink } from '../../src/ranking/logging.js';
 import { simulateEngagement } from '../../src/ranking/simulator.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import type { Action, EngagementEvent } from '../../src/storage/types.js';
+import { runCli } from '../cli-run.js';
 
 describe('train-ranker --from-storage, related client', () => {
   it('promotion refits Memboost against the new model and stores it beside the model', async () => {
@@ -47,17 +47,7 @@ describe('train-ranker --from-storage, related client', () => {
       sink.close();
       const cfgFile = join(d, 'serve.json');
       writeFileSync(cfgFile, JSON.stringify({ storage: { kind: 'sqlite', dataDir: d } }));
-      const program = new Command().exitOverride();
-      registerTrainRanker(program);
-      const out: string[] = [];
-      const write = process.stdout.write.bind(process.stdout);
-      process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
-      try {
-        await program.parseAsync(['train-ranker', '--client', 'related', '--from-storage', '--config', cfgFile, '--rounds', '5', '--seed', '1'], { from: 'user' });
-      } finally {
-        process.stdout.write = write;
-      }
-      const text = out.join('');
+      const text = await runCli(registerTrainRanker, ['train-ranker', '--client', 'related', '--from-storage', '--config', cfgFile, '--rounds', '5', '--seed', '1']);
       expect(text).toMatch(/promoted: related v1/);
       expect(text).toMatch(/memboost refit for related@v1: gamma=[0-9.]+ alpha=[0-9.]+ beta=[0-9./]+ -> .*related-v1\.memboost\.json/);
       const file = join(d, 'registry', 'models', 'related-v1.memboost.json');
