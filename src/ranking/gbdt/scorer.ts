@@ -64,7 +64,11 @@ export class CompiledForest {
     this.wasm =
       opts.wasm === false || n === 0
         ? null
-        : WasmForest.create(nFeatures, this.depth, this.nodeBase, this.leafBase, this.feat, missRight, this.thr, this.leaves, opts.simd !== false);
+        : WasmForest.create(
+            nFeatures,
+            { depth: this.depth, nodeBase: this.nodeBase, leafBase: this.leafBase, feat: this.feat, missRight, thr: this.thr, leaves: this.leaves },
+            opts.simd !== false,
+          );
   }
 
   private pad(t: Tree, d: number, nb: number, lb: number): void {

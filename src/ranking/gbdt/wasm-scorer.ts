@@ -257,6 +257,20 @@ function wasmModule(nf: number, depths: number[], useSimd: boolean): { mod: Wasm
 
 type ScoreFn = (treeP: number, nTrees: number) => void;
 
+/**
+ * The compiled forest's padded trees (scorer.ts): per tree its depth and where its nodes and
+ * leaves start; per node its feature, threshold and default direction (1 = missing goes right).
+ */
+export interface PaddedTrees {
+  depth: Int32Array;
+  nodeBase: Int32Array;
+  leafBase: Int32Array;
+  feat: Int32Array;
+  missRight: Uint8Array;
+  thr: Float32Array;
+  leaves: Float64Array;
+}
+
 /** Padded forest in WebAssembly memory. */
 export class WasmForest {
   private readonly memory: WasmMemory;
@@ -274,13 +288,7 @@ export class WasmForest {
   private constructor(
     { mod, simd }: { mod: WasmModule; simd: boolean },
     readonly nFeatures: number,
-    depth: Int32Array,
-    nodeBase: Int32Array,
-    leafBase: Int32Array,
-    feat: Int32Array,
-    missRight: Uint8Array,
-    thr: Float32Array,
-    leaves: Float64Array,
+    { depth, nodeBase, leafBase, feat, missRight, thr, leaves }: PaddedTrees,
   ) {
     this.simd = simd;
     const nt = depth.length;
@@ -318,21 +326,11 @@ export class WasmForest {
   }
 
   /** null when WebAssembly is unavailable. `simd: false` makes every level scalar (for tests). */
-  static create(
-    nFeatures: number,
-    depth: Int32Array,
-    nodeBase: Int32Array,
-    leafBase: Int32Array,
-    feat: Int32Array,
-    missRight: Uint8Array,
-    thr: Float32Array,
-    leaves: Float64Array,
-    simd = true,
-  ): WasmForest | null {
+  static create(nFeatures: number, trees: PaddedTrees, simd = true): WasmForest | null {
     if (nFeatures === 0) return null;
-    const mod = wasmModule(nFeatures, [...new Set(depth)].sort((a, b) => a - b), simd);
+    const mod = wasmModule(nFeatures, [...new Set(trees.depth)].sort((a, b) => a - b), simd);
     if (!mod) return null;
-    return new WasmForest(mod, nFeatures, depth, nodeBase, leafBase, feat, missRight, thr, leaves);
+    return new WasmForest(mod, nFeatures, trees);
   }
 
   /**
