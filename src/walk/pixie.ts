@@ -258,6 +258,7 @@ export class PixieWalker {
     const extra = this.extra;
     const touched = this.touched;
     const boardVisits = this.boardVisits;
+    const boardExtra = this.boardExtra;
     const boardTouched = this.boardTouched;
     const lanePin = this.lanePin;
     const laneStart = this.laneStart;
@@ -375,7 +376,7 @@ export class PixieWalker {
           boardTouched[nBoardTouched] = bb;
           nBoardTouched += (bv - 1) >>> 31; // branch-free "if (bv === 0) append"
           if (bv === 0xffff) {
-            this.boardExtra[bb] += COUNTER_CARRY;
+            boardExtra[bb] += COUNTER_CARRY;
             boardVisits[bb] = COUNTER_CARRY;
           } else boardVisits[bb] = bv + 1;
         }
