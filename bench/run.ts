@@ -6,9 +6,10 @@
  * To add a section, write bench/<name>-bench.ts exporting a BenchSection and list it below.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import type { PinBoardGraph } from '../src/graph/graph.js';
+import { anonHugePagesMiB } from '../src/util/huge-pages.js';
 import { gbdtSection } from './gbdt-bench.js';
 import { graphSection } from './graph-bench.js';
 import { BENCH_GRAPH, generatePowerLawGraph, type PowerLawOptions } from './graph-gen.js';
@@ -34,6 +35,7 @@ const HUGE_TUNABLE = 'glibc.malloc.hugetlb=1';
  * Random walks are bound by TLB misses on 4 KiB pages (a 20M-edge graph spans ~40k pages).
  * glibc's hugetlb tunable makes malloc ask for transparent huge pages, which V8's array
  * buffers then get; it must be set before the process starts, so the bench re-runs itself.
+ * (The walk's WebAssembly memory is advised separately, by src/util/huge-pages.ts.)
  * Returns the child's exit code, or null when this process should run the bench itself.
  */
 function relaunchWithHugePages(args: Args): number | null {
@@ -45,16 +47,6 @@ function relaunchWithHugePages(args: Args): number | null {
     env: { ...process.env, GLIBC_TUNABLES: tunables },
   });
   return r.status ?? 1;
-}
-
-/** Resident memory of this process backed by transparent huge pages, in MiB (Linux only). */
-function hugePageMiB(): number | null {
-  try {
-    const m = /AnonHugePages:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
 }
 
 function parseArgs(argv: string[]): Args {
@@ -85,6 +77,8 @@ function parseArgs(argv: string[]): Args {
 
 export async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
+  // --no-hugepages: the walk's WebAssembly memory on 4 KiB pages too
+  if (!args.hugePages) process.env['BOARDWALK_HUGE_PAGES'] = '0';
   const code = relaunchWithHugePages(args);
   if (code !== null) process.exit(code);
   const spec = args.quick ? QUICK_GRAPH : BENCH_GRAPH;
@@ -98,7 +92,7 @@ export async function main(argv: string[]): Promise<void> {
         const t = performance.now();
         graph = generatePowerLawGraph(spec);
         buildSeconds = (performance.now() - t) / 1000;
-        const huge = hugePageMiB();
+        const huge = anonHugePagesMiB();
         if (huge !== null) ctx.log(`(transparent huge pages back ${huge.toFixed(0)} MiB of this process; GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? ''})`);
       }
       return graph;

@@ -3,7 +3,8 @@ import type { PinBoardGraph } from '../src/graph/graph.js';
 import { reorderGraph, type ReorderKind } from '../src/graph/reorder.js';
 import { PixieWalker, type PixieOptions } from '../src/walk/pixie.js';
 import { WalkPool } from '../src/walk/pool.js';
-import { setWasmWalk } from '../src/walk/walk-memory.js';
+import { anonHugePagesMiB, hugePagesAvailable } from '../src/util/huge-pages.js';
+import { setWasmWalk, WalkMemory } from '../src/walk/walk-memory.js';
 import { sampleQueryPins } from './graph-gen.js';
 import { SequentialWalk } from './reference-walk.js';
 import { cpuMs, loadAverage, quantile, type BenchSection } from './section.js';
@@ -159,6 +160,12 @@ export const walkSection: BenchSection = {
     ctx.log(`  WebAssembly kernel, pins only (Related Pins): ${m(sp)}`);
     ctx.log(`  JavaScript kernel (biased walks, fallback):   ${m(js)}`);
     ctx.log(`  one walk at a time (old loop, same pins):     ${m(seq)}`);
+    const wm = WalkMemory.of(g);
+    const huge = anonHugePagesMiB();
+    ctx.log(
+      `  walk memory (WebAssembly) advised for huge pages: ${wm?.hugePages ? 'yes' : `no (${hugePagesAvailable() ? 'madvise failed' : 'addon not built or BOARDWALK_HUGE_PAGES=0'})`}` +
+        (huge === null ? '' : `; AnonHugePages of the process now ${huge.toFixed(0)} MiB`),
+    );
 
     const nq = ctx.quick ? 100 : 1000;
     const q = measureQueries(g, nq, 2, undefined, { countBoards: false });

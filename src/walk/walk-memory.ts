@@ -1,4 +1,5 @@
 import type { PinBoardGraph } from '../graph/graph.js';
+import { adviseHugePages } from '../util/huge-pages.js';
 import { kernelModuleBytes, SCRATCH } from './wasm-kernel.js';
 
 // Node's global WebAssembly, typed here because the project's lib setting (ES2022, no DOM)
@@ -61,12 +62,16 @@ export class WalkMemory {
   readonly fold: KernelFn;
   private readonly free: ScratchBlock[] = [];
   private readonly registry = new FinalizationRegistry<ScratchBlock>((b) => this.free.push(b));
+  /** Whether this thread's last madvise(MADV_HUGEPAGE) on the memory succeeded (see util/huge-pages.ts). */
+  hugePages: boolean;
 
   private constructor(
     readonly memory: WasmMemory,
     readonly numPins: number,
     readonly numBoards: number,
+    hugePages: boolean,
   ) {
+    this.hugePages = hugePages;
     const inst = new WA!.Instance(moduleCache!, { m: { m: memory } });
     this.kernel = inst.exports['walk'] as KernelFn;
     this.fold = inst.exports['fold'] as KernelFn;
@@ -87,14 +92,15 @@ export class WalkMemory {
     if (disabled || !WA || !ensureModule()) return null;
     for (const a of [g.pinOffsets, g.pinAdj, g.boardOffsets, g.boardAdj])
       if (a.buffer.byteLength > memory.buffer.byteLength) return null;
-    const wm = new WalkMemory(memory, g.numPins, g.numBoards);
+    // the main thread advised it already; again is a cheap no-op that makes hugePages true here too
+    const wm = new WalkMemory(memory, g.numPins, g.numBoards, adviseHugePages(new Uint8Array(memory.buffer)));
     byGraph.set(g, wm);
     return wm;
   }
 
   private static create(g: PinBoardGraph): WalkMemory | null {
-    const memory = moveGraph(g);
-    return memory ? new WalkMemory(memory, g.numPins, g.numBoards) : null;
+    const moved = moveGraph(g);
+    return moved ? new WalkMemory(moved.memory, g.numPins, g.numBoards, moved.hugePages) : null;
   }
 
   /** allocScratch, or null when the memory cannot grow by another block (its 4 GiB are used). */
@@ -133,7 +139,11 @@ export class WalkMemory {
     const start = Atomics.add(head, 0, bytes);
     const end = start + bytes;
     const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end > have) {
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+      // V8 maps the grown part as a separate region without the advice; advise before first touch
+      this.hugePages = adviseHugePages(new Uint8Array(this.memory.buffer));
+    }
     // grown memory is zero-filled (reused blocks are zeroed in allocScratch)
     let at = start;
     const take = (n: number): number => {
@@ -172,7 +182,7 @@ function ensureModule(): boolean {
   }
 }
 
-function moveGraph(g: PinBoardGraph): WasmMemory | null {
+function moveGraph(g: PinBoardGraph): { memory: WasmMemory; hugePages: boolean } | null {
   if (!WA || !ensureModule()) return null;
   const arrays = [g.pinOffsets, g.pinAdj, g.boardOffsets, g.boardAdj];
   let bytes = HEADER_BYTES;
@@ -185,6 +195,8 @@ function moveGraph(g: PinBoardGraph): WasmMemory | null {
     return null; // address space exhausted: the JavaScript walk still works
   }
   const buf = memory.buffer;
+  // before the copy, so the graph's pages fault in as huge pages (walks are TLB-miss bound)
+  const hugePages = adviseHugePages(new Uint8Array(buf));
   let at = HEADER_BYTES;
   const moved = arrays.map((a) => {
     const v = new Uint32Array(buf, at, a.length);
@@ -194,7 +206,7 @@ function moveGraph(g: PinBoardGraph): WasmMemory | null {
   });
   new Int32Array(buf, 0, 1)[0] = at;
   g.relocate(moved[0]!, moved[1]!, moved[2]!, moved[3]!);
-  return memory;
+  return { memory, hugePages };
 }
 
 /** Turns the WebAssembly walk off (tests compare it with the JavaScript walk). */
