@@ -36,6 +36,12 @@ export interface PixieOptions {
   excludeQuery: boolean;
   /** count board visits for related boards (default true; false saves ~10% of a walk) */
   countBoards: boolean;
+  /**
+   * count a query pin's own walk returning to it (default true). false drops V_q[q], the walk
+   * from q landing back on q: like the zero diagonal of item-kNN, a pin is then scored only by
+   * the other query pins' walks, so a query pin's score is comparable with any other pin's.
+   */
+  selfVisits: boolean;
   bias?: WalkBias;
 }
 
@@ -50,6 +56,7 @@ export const DEFAULT_PIXIE: PixieOptions = {
   degreePenalty: 0,
   excludeQuery: true,
   countBoards: true,
+  selfVisits: true,
 };
 
 export interface PixieResult {
@@ -187,6 +194,11 @@ export class PixieWalker {
       } else {
         alloc[i] = walked;
         steps += walked;
+      }
+      if (!o.selfVisits) {
+        // the fold adds nothing for a zero counter; extra is cleared so it cannot leak into the next walk
+        this.visits[q] = 0;
+        this.extra[q] = 0;
       }
       this.foldVisits(o.boost);
     }

@@ -117,3 +117,38 @@ describe('walk memory exhausted', () => {
     expect(Array.from(js.boardScores)).toEqual(Array.from(wasm.boardScores));
   });
 });
+
+describe('selfVisits', () => {
+  it('false drops only the query pin’s own walk landing on it, in both kernels', () => {
+    // every pin is on board 0 with the other two: a one-hop walk lands on each with p = 1/3
+    const g = graphOf([[0, 0], [1, 0], [2, 0]]);
+    for (const wasm of [true, false]) {
+      setWasmWalk(wasm);
+      try {
+        const w = new PixieWalker(g);
+        const opts = { steps: 90_000, alpha: 1, np: 0, seed: 5, boost: false, excludeQuery: false };
+        w.query([0, 1], undefined, opts);
+        const on = [w.score(0), w.score(1), w.score(2)];
+        expect(on[0]! + on[1]! + on[2]!).toBe(90_000);
+        w.query([0, 1], undefined, { ...opts, selfVisits: false });
+        const off = [w.score(0), w.score(1), w.score(2)];
+        // the same walks: pin 2 is nobody's query pin, so it keeps every visit
+        expect(off[2]).toBe(on[2]);
+        // pin 0 keeps only pin 1's walk landing on it (about a third of pin 1's 45k steps), and vice versa
+        expect(off[0]).toBeLessThan(on[0]!);
+        expect(off[0]).toBeGreaterThan(13_000);
+        expect(off[0]).toBeLessThan(17_000);
+        expect(off[1]).toBeGreaterThan(13_000);
+        expect(off[1]).toBeLessThan(17_000);
+        // one query pin alone past the 16-bit carry: its own count is dropped and nothing leaks
+        w.query([0], undefined, { ...opts, steps: 400_000, selfVisits: false });
+        expect(w.score(0)).toBe(0);
+        expect(w.score(1) + w.score(2)).toBeGreaterThan(250_000);
+        w.query([0], undefined, { ...opts, steps: 300_000 });
+        expect(w.score(0) + w.score(1) + w.score(2)).toBe(300_000);
+      } finally {
+        setWasmWalk(true);
+      }
+    }
+  });
+});

@@ -13,6 +13,11 @@ import { ParamMethod, requireRange, type MethodOptions, type Params } from './ty
  * steps ∝ deg^qexp (0, the tuned default: the same for every query pin). The step budget is `steps`, or, with
  * `spq` > 0, spq × (number of query pins) capped at `steps`. `qval` > 0 also weights each
  * query pin by (interaction value)^qval (e.g. lastfm play counts).
+ *
+ * `self` = 0 (default): a query pin's own walk landing back on it is not counted (Pixie's
+ * `selfVisits: false`), so every listed item, the user's own included, is scored by the other
+ * query pins' walks: the zero diagonal of item-kNN, and the rule of pixie-ranked's walk
+ * features. It changes only the scores of the user's own items (never the held-out item's).
  */
 /** Defaults tuned on validation splits of both sets, alpha for citeulike-a on a test subsample (docs/eval.md). */
 export class PixieMethod extends ParamMethod {
@@ -24,7 +29,7 @@ export class PixieMethod extends ParamMethod {
   constructor(options: MethodOptions = {}) {
     super(
       'pixie',
-      { steps: 100_000, spq: 0, alpha: 1, boost: 1, beta: 0.5, np: 0, nv: 4, qexp: 0, qval: 0 },
+      { steps: 100_000, spq: 0, alpha: 1, boost: 1, beta: 0.5, np: 0, nv: 4, qexp: 0, qval: 0, self: 0 },
       { 'citeulike-a': { alpha: 0.9, steps: 500_000 }, lastfm: {} },
       options,
     );
@@ -40,6 +45,7 @@ export class PixieMethod extends ParamMethod {
     requireRange(this.name, 'nv', p['nv']!, 1, 1e9, true);
     requireRange(this.name, 'qexp', p['qexp']!, -1, 10);
     requireRange(this.name, 'qval', p['qval']!, 0, 10);
+    requireRange(this.name, 'self', p['self']!, 0, 1, true);
   }
 
   protected fit(ds: EvalDataset): void {
@@ -73,6 +79,7 @@ export class PixieMethod extends ParamMethod {
       topK: 0,
       seed: hashSeed(String(user), this.seed >>> 0),
       countBoards: false,
+      selfVisits: p['self'] === 1,
     };
     let weights: Float64Array | undefined;
     const qexp = p['qexp']!;
