@@ -2,6 +2,12 @@
 import { Command } from 'commander';
 import { registerCommands } from './commands.js';
 
+// output piped into `head` and the like: a closed pipe ends the command quietly, as in Unix tools
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command();
 program
   .name('boardwalk')

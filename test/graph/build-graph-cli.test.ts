@@ -33,8 +33,12 @@ describe('build-graph CLI', () => {
     expect(lines[1]).toBe(`pin metadata: 5 rows from ${join(dir, 'm.tsv')}`);
     expect(lines[2]).toMatch(/^graph: 5 pins, 5 boards, 11 edges \(0 duplicate rows merged\)/);
     expect(lines[3]).toMatch(/^pruned: kept 8 of 11 edges \(72\.7%\), 1 pins capped, 1 boards dropped in/);
-    expect(lines[4]).toMatch(/^wrote .*g\.bwg: \d+ B in/);
+    expect(lines[4]).toMatch(/^renumbered by degree \(hot nodes together in memory\) in/);
+    expect(lines[5]).toMatch(/^wrote .*g\.bwg: \d+ B in/);
     const h = loadSnapshot(out);
+    // degree order: dense ids by descending degree on both sides
+    for (const [off, n] of [[h.pinOffsets, h.numPins], [h.boardOffsets, h.numBoards]] as const)
+      for (let v = 1; v < n; v++) expect(off[v + 1]! - off[v]!).toBeLessThanOrEqual(off[v]! - off[v - 1]!);
     expect(h.numEdges).toBe(8);
     expect(Array.from(h.boardsOf(h.pins.get('0'))).map((b) => h.boards.external(b))).toEqual(['A', 'B']);
     expect(h.meta.pins.topic!.values).toEqual(['', 'x', 'y']);
@@ -68,8 +72,30 @@ describe('build-graph CLI', () => {
       /delta must be a number in \(0, 1\]/,
     );
     await expect(program.parseAsync(['node', 'boardwalk', 'build-graph', src, '--out', out, '--format', 'xml'])).rejects.toThrow(/tsv, csv or jsonl/);
+    await expect(program.parseAsync(['node', 'boardwalk', 'build-graph', src, '--out', out, '--order', 'random'])).rejects.toThrow(
+      /must be one of degree, hub, dbg, none/,
+    );
     await expect(program.parseAsync(['node', 'boardwalk', 'build-graph', src])).rejects.toThrow(/--out/);
     await expect(runBuildGraph([src], { out, maxBoardEntropy: 1 })).rejects.toThrow('--max-board-entropy needs pin topics');
     expect(() => runGraphInfo(join(dir, 'none.bwg'))).toThrow(/snapshot: cannot read/);
+  });
+});
+
+describe('build-graph --order', () => {
+  it('none keeps first-seen dense ids; degree puts the busiest pin first, same edges by external id', async () => {
+    const src = file('order.tsv', 'p1\tb1\np2\tb1\np2\tb2\np3\tb2\np2\tb3\np3\tb3\n');
+    const edgesOf = (g: ReturnType<typeof loadSnapshot>): string[] => {
+      const out: string[] = [];
+      for (let p = 0; p < g.numPins; p++) for (const b of g.boardsOf(p)) out.push(`${g.pins.external(p)}-${g.boards.external(b)}`);
+      return out.sort();
+    };
+    const quiet = (): void => {};
+    await runBuildGraph([src], { out: join(dir, 'none.bwg'), order: 'none' }, quiet);
+    await runBuildGraph([src], { out: join(dir, 'deg.bwg') }, quiet);
+    const none = loadSnapshot(join(dir, 'none.bwg'));
+    const deg = loadSnapshot(join(dir, 'deg.bwg'));
+    expect(none.pins.toArray()).toEqual(['p1', 'p2', 'p3']);
+    expect(deg.pins.external(0)).toBe('p2');
+    expect(edgesOf(deg)).toEqual(edgesOf(none));
   });
 });
