@@ -162,10 +162,15 @@ export const walkSection: BenchSection = {
     ctx.log(`  one walk at a time (old loop, same pins):     ${m(seq)}`);
     const wm = WalkMemory.of(g);
     const huge = anonHugePagesMiB();
-    ctx.log(
-      `  walk memory (WebAssembly) advised for huge pages: ${wm?.hugePages ? 'yes' : `no (${hugePagesAvailable() ? 'madvise failed' : 'addon not built or BOARDWALK_HUGE_PAGES=0'})`}` +
-        (huge === null ? '' : `; AnonHugePages of the process now ${huge.toFixed(0)} MiB`),
-    );
+    const why =
+      process.env['BOARDWALK_HUGE_PAGES'] === '0'
+        ? 'turned off: BOARDWALK_HUGE_PAGES=0 or --no-hugepages'
+        : !hugePagesAvailable()
+          ? 'addon not built: see scripts/build-native.mjs'
+          : !wm
+            ? 'no WebAssembly walk'
+            : 'madvise failed';
+    ctx.log(`  walk memory (WebAssembly) advised for huge pages: ${wm?.hugePages ? 'yes' : `no (${why})`}${huge === null ? '' : `; AnonHugePages of the process now ${huge.toFixed(0)} MiB`}`);
 
     const nq = ctx.quick ? 100 : 1000;
     const q = measureQueries(g, nq, 2, undefined, { countBoards: false });
