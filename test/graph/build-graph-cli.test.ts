@@ -26,7 +26,7 @@ describe('build-graph CLI', () => {
     const out = join(dir, 'g.bwg');
     const g = await runBuildGraph(
       [file('e.csv.gz', gzipSync(EDGES))],
-      { out, header: true, pinCol: 'pin', boardCol: 'board', meta: file('m.tsv', META), pruneDelta: 0.5, maxBoardEntropy: 0.5 },
+      { out, header: true, pinCol: 'pin', boardCol: 'board', meta: file('m.tsv', META), pruneDelta: 0.5, maxBoardEntropy: 0.5, order: 'degree' },
       (l) => lines.push(l),
     );
     expect(lines[0]).toMatch(/^read 11 edge rows from 1 file in/);
@@ -82,7 +82,7 @@ describe('build-graph CLI', () => {
 });
 
 describe('build-graph --order', () => {
-  it('none keeps first-seen dense ids; degree puts the busiest pin first, same edges by external id', async () => {
+  it('none (the default) keeps first-seen dense ids; degree puts the busiest pin first, same edges by external id', async () => {
     const src = file('order.tsv', 'p1\tb1\np2\tb1\np2\tb2\np3\tb2\np2\tb3\np3\tb3\n');
     const edgesOf = (g: ReturnType<typeof loadSnapshot>): string[] => {
       const out: string[] = [];
@@ -90,8 +90,8 @@ describe('build-graph --order', () => {
       return out.sort();
     };
     const quiet = (): void => {};
-    await runBuildGraph([src], { out: join(dir, 'none.bwg'), order: 'none' }, quiet);
-    await runBuildGraph([src], { out: join(dir, 'deg.bwg') }, quiet);
+    await runBuildGraph([src], { out: join(dir, 'none.bwg') }, quiet);
+    await runBuildGraph([src], { out: join(dir, 'deg.bwg'), order: 'degree' }, quiet);
     const none = loadSnapshot(join(dir, 'none.bwg'));
     const deg = loadSnapshot(join(dir, 'deg.bwg'));
     expect(none.pins.toArray()).toEqual(['p1', 'p2', 'p3']);
