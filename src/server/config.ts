@@ -124,6 +124,7 @@ const FileSchema = z.strictObject({
   pinnersage: z
     .strictObject({
       pollSeconds: int(0).optional(),
+      tailSeconds: int(0).optional(),
       dailyEveryMinutes: int(0).optional(),
       lookbackDays: z.number().positive().optional(),
       lambda: z.number().min(0).optional(),
@@ -180,6 +181,7 @@ export const ENV_VARS: Record<string, { path: string; type: 'string' | 'int' | '
   BOARDWALK_PIXIE_STEPS: { path: 'engine.pixie.steps', type: 'int' },
   BOARDWALK_PINNERSAGE_DAILY_MINUTES: { path: 'pinnersage.dailyEveryMinutes', type: 'int' },
   BOARDWALK_PINNERSAGE_POLL_SECONDS: { path: 'pinnersage.pollSeconds', type: 'int' },
+  BOARDWALK_PINNERSAGE_TAIL_SECONDS: { path: 'pinnersage.tailSeconds', type: 'int' },
   BOARDWALK_ADMIN_KEY: { path: 'auth.adminKeys', type: 'list' },
   BOARDWALK_ADMIN_KEYS: { path: 'auth.adminKeys', type: 'list' },
   BOARDWALK_READ_KEY: { path: 'auth.readKeys', type: 'list' },

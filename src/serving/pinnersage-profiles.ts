@@ -18,6 +18,11 @@ import { PinnerSageRetriever, type PinnerSageRetrievalOptions, type ProfileSourc
 export interface PinnerSageServingConfig {
   /** look for a newer committed daily run every this many seconds (0 = never) */
   pollSeconds: number;
+  /**
+   * read events other processes stored (cluster workers, other instances on one database) every
+   * this many seconds into the online state (0 = never: only this process's own events)
+   */
+  tailSeconds: number;
   /** run the daily job inside the server every this many minutes (0 = never: run the CLI) */
   dailyEveryMinutes: number;
   /** the job's window, importance decay and Ward threshold; also used for the online clusters */
@@ -31,6 +36,7 @@ export interface PinnerSageServingConfig {
 
 export const DEFAULT_PINNERSAGE_SERVING: PinnerSageServingConfig = {
   pollSeconds: 60,
+  tailSeconds: 5,
   dailyEveryMinutes: 0,
   lookbackDays: DEFAULT_PINNERSAGE.windowDays,
   lambda: DEFAULT_PINNERSAGE.lambdaPerDay,
@@ -38,6 +44,10 @@ export const DEFAULT_PINNERSAGE_SERVING: PinnerSageServingConfig = {
   maxActions: DEFAULT_PINNERSAGE.maxActions,
   actions: [...INTEREST_ACTIONS],
 };
+
+/** events per read of the tail, and how many arrival numbers each tail re-reads (see tail) */
+const TAIL_BATCH = 5000;
+const TAIL_OVERLAP = 1000;
 
 export function profileOptions(c: PinnerSageServingConfig): PinnerSageOptions {
   const o: PinnerSageOptions = { windowDays: c.lookbackDays, lambdaPerDay: c.lambda, maxCost: c.threshold, maxActions: c.maxActions };
@@ -77,6 +87,9 @@ export class ServedProfiles {
   private bound: BoundProfiles | null = null;
   private timers: NodeJS.Timeout[] = [];
   private runningDaily: Promise<DailyFromStorageResult | null> | null = null;
+  /** arrival number of the last stored event the online state has read (see tail) */
+  private tailSeq = 0;
+  private tailing: Promise<number> | null = null;
 
   constructor(
     private readonly storage: Storage,
@@ -119,6 +132,8 @@ export class ServedProfiles {
     this.pending = [];
     let done = false;
     try {
+      // events stored after this point are read by tail(), those before by the replay below
+      const seqAtLoad = await this.storage.maxEventSeq();
       const batch = new Map<string, StoredProfile>();
       for await (const rows of this.storage.listProfiles({ run: cur.id })) for (const p of rows) batch.set(p.user, p);
       const today = new Map<string, TodayAction[]>();
@@ -130,6 +145,7 @@ export class ServedProfiles {
       this.today = today;
       this.seen = seen;
       this.userVersion = new Map();
+      this.tailSeq = seqAtLoad;
       // surfaces hold the bound profiles: reload them in place
       this.bound?.reload(this.today);
       done = true;
@@ -192,6 +208,38 @@ export class ServedProfiles {
   }
 
   /**
+   * Reads the events stored since the last tail (by arrival number, whatever their timestamps)
+   * and takes those other processes ingested: with several workers or instances on one store,
+   * each one's online state then holds every process's events, not only its own. Event ids
+   * dedupe, so re-reading is harmless. Returns how many events were newly taken; one at a time.
+   */
+  tail(): Promise<number> {
+    if (this.tailing) return this.tailing;
+    const go = async (): Promise<number> => {
+      const run = this.run;
+      if (!run) return 0;
+      let taken = 0;
+      // re-read a few arrival numbers back: on PostgreSQL a lower number can commit after a
+      // higher one (concurrent transactions); ids dedupe what was read before
+      let after = Math.max(0, this.tailSeq - TAIL_OVERLAP);
+      for (;;) {
+        const { events, lastSeq } = await this.storage.eventsAfter(after, TAIL_BATCH);
+        if (this.run !== run) return taken; // a newer run was loaded meanwhile: its refresh replayed the log
+        const before = this.seen.size;
+        this.record(events);
+        taken += this.seen.size - before;
+        if (lastSeq > this.tailSeq) this.tailSeq = lastSeq;
+        if (events.length < TAIL_BATCH) return taken;
+        after = lastSeq;
+      }
+    };
+    this.tailing = go().finally(() => {
+      this.tailing = null;
+    });
+    return this.tailing;
+  }
+
+  /**
    * Runs the daily job now with the served embeddings, then serves its result. One at a time:
    * a call while one runs waits for that one.
    */
@@ -227,6 +275,11 @@ export class ServedProfiles {
       t.unref();
       this.timers.push(t);
     }
+    if (c.tailSeconds > 0) {
+      const t = setInterval(() => void this.tail().catch((e: Error) => this.fail(`pinnersage: reading other processes' events failed: ${e.message}`)), c.tailSeconds * 1000);
+      t.unref();
+      this.timers.push(t);
+    }
     // with several workers only the first runs the job; the others pick its run up by polling
     if (c.dailyEveryMinutes > 0 && (cluster.isPrimary || cluster.worker?.id === 1)) {
       const t = setInterval(() => void this.runDaily(served).catch((e: Error) => this.fail(`pinnersage: daily run failed (previous profiles stay served): ${e.message}`)), c.dailyEveryMinutes * 60_000);
@@ -240,6 +293,7 @@ export class ServedProfiles {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.runningDaily?.catch(() => undefined);
+    await this.tailing?.catch(() => undefined);
   }
 }
 

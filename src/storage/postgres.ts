@@ -402,6 +402,17 @@ export class PostgresStorage implements Storage {
     return Number((r.rows[0] as { n: string }).n);
   }
 
+  async eventsAfter(afterSeq: number, limit = 10_000): Promise<{ events: EngagementEvent[]; lastSeq: number }> {
+    const r = await this.pool.query(`SELECT * FROM ${this.s}.events WHERE seq > $1 ORDER BY seq LIMIT $2`, [afterSeq, limit]);
+    const rows = r.rows as (EventRow & { seq: string })[];
+    return { events: rows.map(rowToEvent), lastSeq: rows.length > 0 ? Number(rows[rows.length - 1]!.seq) : afterSeq };
+  }
+
+  async maxEventSeq(): Promise<number> {
+    const r = await this.pool.query(`SELECT coalesce(max(seq), 0) AS m FROM ${this.s}.events`);
+    return Number((r.rows[0] as { m: string }).m);
+  }
+
   async hasEvent(eventId: string): Promise<boolean> {
     const r = await this.pool.query(`SELECT 1 FROM ${this.s}.events WHERE event_id = $1`, [eventId]);
     return r.rows.length > 0;

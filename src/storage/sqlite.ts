@@ -120,6 +120,8 @@ export class SqliteStorage implements Storage {
       eventsPage: p(`SELECT * FROM events WHERE ts >= ? AND ts < ? AND (ts > ? OR (ts = ? AND seq > ?))
         ORDER BY ts, seq LIMIT ?`),
       countEvents: p('SELECT count(*) AS n FROM events'),
+      eventsAfter: p('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      maxEventSeq: p('SELECT coalesce(max(seq), 0) AS m FROM events'),
       hasEvent: p('SELECT 1 AS x FROM events WHERE event_id = ?'),
       recentEvents: p('SELECT pin_id, action, ts FROM events WHERE user_id = ? ORDER BY ts DESC, seq DESC LIMIT ?'),
       recentSaves: p(`SELECT pin_id, created_at FROM saves WHERE user_id = ? AND removed = 0
@@ -335,6 +337,15 @@ export class SqliteStorage implements Storage {
 
   async countEvents(): Promise<number> {
     return (this.s.countEvents!.get() as { n: number }).n;
+  }
+
+  async eventsAfter(afterSeq: number, limit = 10_000): Promise<{ events: EngagementEvent[]; lastSeq: number }> {
+    const rows = this.s.eventsAfter!.all(afterSeq, limit) as (EventRow & { seq: number })[];
+    return { events: rows.map(rowToEvent), lastSeq: rows.length > 0 ? rows[rows.length - 1]!.seq : afterSeq };
+  }
+
+  async maxEventSeq(): Promise<number> {
+    return (this.s.maxEventSeq!.get() as { m: number }).m;
   }
 
   async hasEvent(eventId: string): Promise<boolean> {

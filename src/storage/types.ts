@@ -161,6 +161,14 @@ export interface Storage {
   appendEvents(events: EngagementEvent[]): Promise<AppendResult>;
   /** Events with from <= timestamp < to, ordered by (timestamp, arrival), in batches. */
   iterateEvents(range?: EventRange): AsyncIterable<EngagementEvent[]>;
+  /**
+   * Up to `limit` events stored after arrival number `afterSeq`, in arrival order, and the
+   * arrival number of the last one (`afterSeq` when none): how a process reads what other
+   * processes on the same store ingested.
+   */
+  eventsAfter(afterSeq: number, limit?: number): Promise<{ events: EngagementEvent[]; lastSeq: number }>;
+  /** Highest event arrival number so far (0 when none). */
+  maxEventSeq(): Promise<number>;
   countEvents(): Promise<number>;
   hasEvent(eventId: string): Promise<boolean>;
 

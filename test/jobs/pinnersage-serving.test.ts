@@ -156,10 +156,50 @@ describe('home feed PinnerSage from stored daily profiles', () => {
   });
 });
 
+describe('several serving processes on one store', () => {
+  it.each<'sqlite' | 'postgres'>(['sqlite', ...(pgSkip === null ? (['postgres'] as const) : [])])('%s: each reads the events the others ingested into its online state', async (kind) => {
+    const x = await open(kind);
+    await x.full.runPinnerSageDaily(DAY0);
+    // a second serving process (another cluster worker) on the same storage
+    const engine2 = await Engine.open(x.storage, { rebuildIntervalMs: 0, pollIntervalMs: 0, homefeedQueryPins: 2 });
+    const full2 = await installFullSurfaces(engine2, {
+      dataDir: x.dir,
+      config: { homefeed: { quotas: { pixie: 0, two_tower: 0, pinnersage: 40, fresh_boards: 0, fresh_neighbours: 0 }, blend: { mode: 'none' } } },
+      pinnersage: { ...DEFAULT_PINNERSAGE_SERVING, pollSeconds: 0, tailSeconds: 0, threshold: 0.5 },
+    });
+    try {
+      const ps2 = full2.pinnerSageProfiles!;
+      expect(ps2.onlineUsers).toBe(0);
+      const tag = ps2.tag('ua');
+      // ingested through the first process only; one event before the cut-off (the run has it)
+      await x.engine.ingest([event('ua', B[6]!, DAY0 + DAY), event('uab', A[8]!, DAY0 - DAY)]);
+      expect(ps2.tag('ua')).toBe(tag);
+      expect(await ps2.tail()).toBe(1);
+      expect(ps2.tag('ua')).not.toBe(tag); // its cached feed is not reused
+      expect(ps2.onlineUsers).toBe(1);
+      const p = await engine2.homefeed('ua', page);
+      const g = engine2.snapshot.graph;
+      expect(p.items.some((i) => g.pins.external(i.parts!['clusterMedoid']!) === B[6])).toBe(true);
+      // nothing new: the overlap re-read is deduplicated; its own events count once too
+      expect(await ps2.tail()).toBe(0);
+      const v = ps2.tag('ua');
+      await engine2.ingest([event('ua', B[8]!, DAY0 + DAY)]);
+      expect(ps2.tag('ua')).not.toBe(v);
+      expect(await ps2.tail()).toBe(0);
+      // and the first process reads the second's event
+      expect(await x.full.pinnerSageProfiles!.tail()).toBe(1);
+    } finally {
+      await full2.close();
+      await engine2.close();
+    }
+  });
+});
+
 describe('server config pinnersage section', () => {
   it('reads the schedule from env and file, and names bad settings', () => {
-    const c = loadConfig({ env: { BOARDWALK_PINNERSAGE_DAILY_MINUTES: '1440', BOARDWALK_PINNERSAGE_POLL_SECONDS: '30' } });
-    expect(c.pinnersage).toMatchObject({ dailyEveryMinutes: 1440, pollSeconds: 30, lookbackDays: 90, threshold: 2 });
+    const c = loadConfig({ env: { BOARDWALK_PINNERSAGE_DAILY_MINUTES: '1440', BOARDWALK_PINNERSAGE_POLL_SECONDS: '30', BOARDWALK_PINNERSAGE_TAIL_SECONDS: '2' } });
+    expect(c.pinnersage).toMatchObject({ dailyEveryMinutes: 1440, pollSeconds: 30, tailSeconds: 2, lookbackDays: 90, threshold: 2 });
+    expect(() => loadConfig({ env: {}, overrides: { pinnersage: { tailSeconds: -1 } } })).toThrow(/pinnersage\.tailSeconds/);
     expect(() => loadConfig({ env: {}, overrides: { pinnersage: { threshold: -1 } } })).toThrow(/pinnersage\.threshold/);
     expect(() => loadConfig({ env: {}, overrides: { pinnersage: { actions: ['like'] } } })).toThrow(/pinnersage\.actions/);
     expect(() => loadConfig({ env: { BOARDWALK_PINNERSAGE_DAILY_MINUTES: 'daily' } })).toThrow(/BOARDWALK_PINNERSAGE_DAILY_MINUTES="daily" must be an integer/);

@@ -94,6 +94,27 @@ export function storageContract(name: string, make: () => Promise<Storage>, drop
         expect(same.map((e) => e.eventId)).toEqual(['e200', 'e201', 'e202']);
       }));
 
+    it('reads events by arrival after a cursor, whatever their timestamps', () =>
+      withStore(async (s) => {
+        expect(await s.maxEventSeq()).toBe(0);
+        expect(await s.eventsAfter(0)).toEqual({ events: [], lastSeq: 0 });
+        await s.appendEvents([ev(1, { timestamp: 3000 }), ev(2, { timestamp: 1000 })]);
+        const cursor = await s.maxEventSeq();
+        // a late event (old timestamp) and a duplicate id arrive after the cursor
+        await s.appendEvents([ev(3, { timestamp: 10 }), ev(1, { timestamp: 3000 }), ev(4, { timestamp: 2000 })]);
+        const all = await s.eventsAfter(0);
+        expect(all.events.map((e) => e.eventId)).toEqual(['e1', 'e2', 'e3', 'e4']);
+        expect(all.lastSeq).toBe(await s.maxEventSeq());
+        const after = await s.eventsAfter(cursor);
+        expect(after.events.map((e) => e.eventId)).toEqual(['e3', 'e4']);
+        expect(after.events[0]).toEqual(ev(3, { timestamp: 10 }));
+        // in pages of one
+        const first = await s.eventsAfter(cursor, 1);
+        expect(first.events.map((e) => e.eventId)).toEqual(['e3']);
+        expect((await s.eventsAfter(first.lastSeq, 1)).events.map((e) => e.eventId)).toEqual(['e4']);
+        expect(await s.eventsAfter(all.lastSeq)).toEqual({ events: [], lastSeq: all.lastSeq });
+      }));
+
     it('keeps optional event fields and records saves carried by save events', () =>
       withStore(async (s) => {
         const e = ev(1, { action: 'save', board: 'b9', queryPin: 'p7', requestId: 'r', experimentId: 'x', variant: 'v', platform: 'ios' });
