@@ -22,8 +22,8 @@ import { RealtimeMemboost } from '../memboost/realtime.js';
 import { openCounterStore } from '../memboost/redis-counters.js';
 import { NUM_ACTIONS } from '../memboost/events.js';
 import { DEFAULT_MEMBOOST, type MemboostParams } from '../memboost/score.js';
-import type { StoredMemboostParams } from '../memboost/ranker-params.js';
-import { readTableParams, servedMemboostParams } from '../jobs/memboost-refit.js';
+import { rankerKey, resolveMemboostParams, type ParamsOrigin, type StoredMemboostParams } from '../memboost/ranker-params.js';
+import { readRankerParams, readTableParams, servedMemboostParams } from '../jobs/memboost-refit.js';
 import { MemboostTable } from '../memboost/table.js';
 import { ExplorationPolicy } from '../ranking/exploration.js';
 import { GbdtModel } from '../ranking/gbdt/model.js';
@@ -461,6 +461,9 @@ export class FullSurfaces {
   private snapshotIds: IdMap | null = null;
   private memboostTable: MemboostTable | null = null;
   private memboostParams: MemboostParams = DEFAULT_MEMBOOST;
+  /** what memboostParamsFor resolves from: the table's params file and the ranking registry */
+  private memboostTableParams: StoredMemboostParams | null = null;
+  private registry: ModelRegistry | null = null;
   private freshMap: FreshNeighbourMap | null = null;
   private catalogue: Catalogue = { rows: new Map() };
   private restoreIngest: (() => void) | null = null;
@@ -532,6 +535,8 @@ export class FullSurfaces {
     // Memboost's γ is relative to the ranker's scale: the parameters fitted for the served version
     const served = servedMemboostParams(reg, SURFACES.related, tableParams);
     this.memboostParams = served.params;
+    this.memboostTableParams = tableParams;
+    this.registry = reg;
     a['memboostParams'] = `${served.origin} (ranker ${served.ranker})`;
 
     const tp = this.path(c.files.twoTower);
@@ -675,6 +680,24 @@ export class FullSurfaces {
     return r;
   }
 
+  /**
+   * Memboost's parameters for the Related Pins ranker a variant's `ranker` param names (see
+   * rankerFor): γ is relative to a ranker's score scale, so a variant serving an older model
+   * version gets the parameters fitted for that version (else hand-set ones, else defaults),
+   * not the current model's.
+   */
+  memboostParamsFor(spec: string | undefined): { params: MemboostParams; origin: ParamsOrigin; ranker: string } {
+    const client = SURFACES.related;
+    if (spec === undefined || spec === 'current') return servedMemboostParams(this.registry, client, this.memboostTableParams);
+    const m = /^(?:([a-z0-9][a-z0-9_-]*)-)?v(\d+)$/.exec(spec);
+    if (m && m[1] !== undefined && m[1] !== client) return servedMemboostParams(this.registry, client, this.memboostTableParams);
+    // 'blend' and 'none' (visit counts) have no model version: the blend's fit, or hand-set ones
+    const key = m ? rankerKey(client, Number(m[2])) : spec === 'blend' ? rankerKey(client, null) : 'visit-count';
+    const own = m && this.registry ? readRankerParams(this.registry, client, Number(m[2])) : null;
+    const r = resolveMemboostParams(key, [own, this.memboostTableParams]);
+    return { params: r.params, origin: r.origin, ranker: key };
+  }
+
   /** Heavy indexes for graph g: reused while g only appended pins to their base graph. */
   private heavyFor(g: PinBoardGraph): Heavy {
     const h = this.heavy;
@@ -750,7 +773,7 @@ export class FullSurfaces {
     const memory = this.memory(h);
     const opts: ConstructorParameters<typeof RelatedPinsSurface>[0] = {
       sources,
-      memboost: this.memboostParams,
+      memboost: overridesKey(o) === '' ? this.memboostParams : this.memboostParamsFor(o.ranker).params,
       candidates: c.candidates,
       insertion: DEFAULT_RELATED_SETUP.insertion,
     };

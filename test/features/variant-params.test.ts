@@ -199,6 +199,37 @@ describe('variant params change what the engine computes', () => {
     expect(old.parts['gbdt:src:board']).toBeGreaterThan(0);
   });
 
+  it('Memboost parameters follow the ranker a variant serves: each model version its own fit', async () => {
+    const model = trainGbdt(
+      { x: Float32Array.from([0, 1, 1, 0]), rows: 4, featureNames: ['src:board'], labels: Float32Array.from([0, 1, 1, 0]) },
+      { rounds: 2, maxDepth: 1, learningRate: 1, minChildWeight: 0 },
+    ).model;
+    const fitted = (gamma: number, ranker: string | null) => ({ params: { beta: [1, 2, 0.5, 4], alpha: 2, gamma }, ranker, fit: null });
+    const EXP = { experiments: [{ name: 'rk', variants: [{ name: 'control' }, { name: 'old', params: { ranker: 'related-v1' } }] }] };
+    t = await open(EXP, true, undefined, (dir) => {
+      const reg = new ModelRegistry(join(dir, 'registry'));
+      reg.record('related', DEFAULT_LABELS, model, { 'ndcg@10': 1 }, true, 'v1');
+      reg.record('related', DEFAULT_LABELS, model, { 'ndcg@10': 2 }, true, 'v2');
+      writeFileSync(join(dir, 'registry', 'models', 'related-v1.memboost.json'), JSON.stringify(fitted(0.11, 'related@v1')));
+      writeFileSync(join(dir, 'registry', 'models', 'related-v2.memboost.json'), JSON.stringify(fitted(0.22, 'related@v2')));
+    });
+    const f = t.full!;
+    expect(f.info.artefacts['memboostParams']).toBe('fitted (ranker related@v2)');
+    expect(f.memboostParamsFor(undefined)).toMatchObject({ origin: 'fitted', ranker: 'related@v2', params: { gamma: 0.22 } });
+    expect(f.memboostParamsFor('related-v1')).toMatchObject({ origin: 'fitted', ranker: 'related@v1', params: { gamma: 0.11 } });
+    expect(f.memboostParamsFor('v1')).toMatchObject({ origin: 'fitted', params: { gamma: 0.11 } });
+    // another client's version leaves Related Pins on its current model
+    expect(f.memboostParamsFor('homefeed-v1')).toMatchObject({ ranker: 'related@v2', params: { gamma: 0.22 } });
+    // the blend and visit counts have no fit here (no table params file): the defaults
+    expect(f.memboostParamsFor('blend')).toMatchObject({ origin: 'defaults', ranker: 'blend' });
+    expect(f.memboostParamsFor('none')).toMatchObject({ origin: 'defaults' });
+    // the variant still serves
+    const u = usersOf(EXP, ['control', 'old']);
+    const r = await t.app.inject({ method: 'GET', url: `/v1/pins/p7/related?user=${u['old']!}&limit=5` });
+    expect(r.statusCode).toBe(200);
+    expect(r.json().items.length).toBeGreaterThan(0);
+  });
+
   it('a ranker version the registry lacks stops the load, naming experiment, variant and param', async () => {
     const EXP = { experiments: [{ name: 'rk', variants: [{ name: 'control' }, { name: 'v9', params: { ranker: 'v9' } }] }] };
     await expect(open(EXP, true)).rejects.toThrow(/experiment rk: variant v9: param "ranker": ranker "v9": the ranking registry has no model .*related-v9\.json \(name one client's version as "<client>-v9"\)/);
