@@ -13,6 +13,7 @@ import { register as registerImportRanker } from './import-ranker.js';
 import { register as registerMemboost } from './memboost.js';
 import { register as registerReport } from './report.js';
 import { register as registerBulk } from './bulk.js';
+import { register as registerFitBlend } from './fit-blend.js';
 
 /**
  * Every subcommand lives in its own file under src/cli/ and exports `register(program)`.
@@ -24,6 +25,7 @@ export function registerCommands(program: Command): void {
   registerBuildGraph(program);
   registerServe(program);
   registerTrainRanker(program);
+  registerFitBlend(program);
   registerRankExplain(program);
   registerImportRanker(program);
   registerRetrain(program);

@@ -24,6 +24,7 @@ import { NUM_ACTIONS } from '../memboost/events.js';
 import { DEFAULT_MEMBOOST, type MemboostParams } from '../memboost/score.js';
 import { rankerKey, resolveMemboostParams, type ParamsOrigin, type StoredMemboostParams } from '../memboost/ranker-params.js';
 import { readRankerParams, readTableParams, servedMemboostParams } from '../jobs/memboost-refit.js';
+import { readBlendWeights } from '../jobs/blend-fit.js';
 import { MemboostTable } from '../memboost/table.js';
 import { ExplorationPolicy } from '../ranking/exploration.js';
 import { GbdtModel } from '../ranking/gbdt/model.js';
@@ -110,6 +111,7 @@ const ConfigSchema = z.strictObject({
       registry: z.string().min(1).optional(),
       twoTower: z.string().min(1).optional(),
       newNeighbours: z.string().min(1).optional(),
+      blendWeights: z.string().min(1).optional(),
     })
     .optional(),
   realtimeMemboost: z.boolean().optional(),
@@ -150,7 +152,8 @@ export interface PipelineConfig {
     explainTop: number;
   };
   /** artefact paths, relative to the data dir unless absolute */
-  files: { graph: string; memboost: string; registry: string; twoTower: string; newNeighbours: string };
+  /** blendWeights: directory of `<client>.json` files written by `boardwalk fit-blend` */
+  files: { graph: string; memboost: string; registry: string; twoTower: string; newNeighbours: string; blendWeights: string };
   /** count POST /v1/events into Memboost counters between batch runs */
   realtimeMemboost: boolean;
   candidateLog: { enabled: boolean; file: string; exploration: number; bufferRecords: number };
@@ -171,7 +174,7 @@ export const DEFAULT_PIPELINES: PipelineConfig = {
     pinnerSageEmbeddings: 'auto',
     explainTop: 50,
   },
-  files: { graph: 'graph.bwg', memboost: 'memboost.bin', registry: 'registry', twoTower: 'models/two-tower', newNeighbours: 'new-neighbours.bin' },
+  files: { graph: 'graph.bwg', memboost: 'memboost.bin', registry: 'registry', twoTower: 'models/two-tower', newNeighbours: 'new-neighbours.bin', blendWeights: 'blend-weights' },
   realtimeMemboost: true,
   candidateLog: { enabled: false, file: 'candidates.jsonl', exploration: 0, bufferRecords: 1000 },
   rebuildNewPinShare: 0.1,
@@ -464,6 +467,8 @@ export class FullSurfaces {
   /** what memboostParamsFor resolves from: the table's params file and the ranking registry */
   private memboostTableParams: StoredMemboostParams | null = null;
   private registry: ModelRegistry | null = null;
+  /** per client: source weights fitted by `boardwalk fit-blend` for the BlendRanker */
+  private blendWeights = new Map<string, Record<string, number>>();
   private freshMap: FreshNeighbourMap | null = null;
   private catalogue: Catalogue = { rows: new Map() };
   private restoreIngest: (() => void) | null = null;
@@ -532,6 +537,13 @@ export class FullSurfaces {
       this.homeRanker = reg.ranker(SURFACES.homefeed);
     }
     a['registry'] = reg ? rp : null;
+    this.blendWeights = new Map();
+    for (const client of [SURFACES.related, SURFACES.homefeed]) {
+      const bp = join(this.path(c.files.blendWeights), `${client}.json`);
+      const w = readBlendWeights(bp);
+      if (w) this.blendWeights.set(client, w);
+      a[`blendWeights.${client}`] = w ? bp : null;
+    }
     // Memboost's γ is relative to the ranker's scale: the parameters fitted for the served version
     const served = servedMemboostParams(reg, SURFACES.related, tableParams);
     this.memboostParams = served.params;
@@ -663,12 +675,15 @@ export class FullSurfaces {
    */
   private rankerFor(client: string, spec: string | undefined): Ranker | undefined {
     const current = client === SURFACES.related ? this.relatedRanker : this.homeRanker;
-    if (spec === undefined || spec === 'current') return current ?? undefined;
+    // without a promoted model the surface serves the BlendRanker: with fitted weights when fit-blend wrote them
+    const fitted = this.blendWeights.get(client);
+    const blend = (): Ranker | undefined => (fitted ? new BlendRanker(fitted) : undefined);
+    if (spec === undefined || spec === 'current') return current ?? blend();
     if (spec === 'none') return new VisitCountRanker();
-    if (spec === 'blend') return new BlendRanker();
+    if (spec === 'blend') return blend() ?? new BlendRanker();
     const m = /^(?:([a-z0-9][a-z0-9_-]*)-)?v(\d+)$/.exec(spec);
     if (!m) throw new Error(`ranker "${spec}": not a ranker name`);
-    if (m[1] !== undefined && m[1] !== client) return current ?? undefined;
+    if (m[1] !== undefined && m[1] !== client) return current ?? blend();
     const file = join(this.path(this.config.files.registry), 'models', `${client}-v${m[2]}.json`);
     let r = this.versionRankers.get(file);
     if (!r) {
@@ -785,7 +800,7 @@ export class FullSurfaces {
     if (overridesKey(o) === '')
       this.info.related = {
         sources: sources.map((x) => x.generator.name),
-        ranker: this.relatedRanker?.name ?? 'blend',
+        ranker: this.relatedRanker?.name ?? (this.blendWeights.has(SURFACES.related) ? 'blend (fitted)' : 'blend'),
         memboost: this.realtime ? 'realtime' : h.memboost ? 'table' : 'none',
       };
     if (ranker instanceof GbdtRanker) s = new GbdtExplained(s, ranker, c.explainTop);
@@ -828,7 +843,7 @@ export class FullSurfaces {
     if (overridesKey(o) === '')
       this.info.homefeed = {
         sources: [...sources, ...fresh].map((x) => x.generator.name),
-        ranker: this.homeRanker?.name ?? 'blend',
+        ranker: this.homeRanker?.name ?? (this.blendWeights.has(SURFACES.homefeed) ? 'blend (fitted)' : 'blend'),
         blend: c.blend.mode === 'ratio' ? `ratio every ${c.blend.every}` : c.blend.mode === 'floor' ? `floor ${c.blend.minShare} of top ${c.blend.topK}` : 'none',
       };
     if (this.sink) s = new LoggedSurface(s, SURFACES.homefeed, this.sink, this.exploration);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -228,6 +228,34 @@ describe('variant params change what the engine computes', () => {
     const r = await t.app.inject({ method: 'GET', url: `/v1/pins/p7/related?user=${u['old']!}&limit=5` });
     expect(r.statusCode).toBe(200);
     expect(r.json().items.length).toBeGreaterThan(0);
+  });
+
+  it('fitted blend weights (boardwalk fit-blend) serve while no model is promoted; the served log carries the source scores they are fitted on', async () => {
+    const EXP = { experiments: [{ name: 'bl', variants: [{ name: 'control' }, { name: 'blend', params: { ranker: 'blend' } }] }] };
+    t = await open(EXP, true, undefined, (dir) => {
+      mkdirSync(join(dir, 'blend-weights'));
+      writeFileSync(join(dir, 'blend-weights', 'related.json'), JSON.stringify({ client: 'related', weights: { pixie: 0, board: 1 } }));
+    });
+    const f = t.full!;
+    expect(f.info.related!.ranker).toBe('blend (fitted)');
+    expect(f.info.homefeed!.ranker).toBe('blend');
+    expect(f.info.artefacts['blendWeights.related']).toBe(join(t.dir, 'blend-weights', 'related.json'));
+    expect(f.info.artefacts['blendWeights.homefeed']).toBeNull();
+    const u = usersOf(EXP, ['control', 'blend']);
+    for (const user of [u['control']!, u['blend']!]) {
+      await t.app.inject({ method: 'GET', url: `/v1/pins/p9/related?user=${user}&limit=10` });
+      const items = (await t.app.inject({ method: 'GET', url: `/v1/pins/p7/related?user=${user}&limit=10&explain=true` })).json().items as { sources: string[]; parts: Record<string, number> }[];
+      // pixie weighs 0: a pin only Pixie proposed ranks below every pin board co-occurrence proposed
+      const firstPixieOnly = items.findIndex((i) => !i.sources.includes('board'));
+      const lastBoard = items.map((i) => i.sources.includes('board')).lastIndexOf(true);
+      if (firstPixieOnly >= 0) expect(firstPixieOnly).toBeGreaterThan(lastBoard);
+      expect(items[0]!.sources).toContain('board');
+    }
+    f.flush();
+    const logged = readFileSync(join(t.dir, 'candidates.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { client: string; queryPins: number[]; features: Record<string, number> });
+    const p9 = t.engine.snapshot.graph.pins.get('p9');
+    // requests without explain are logged with their features too
+    expect(logged.some((r) => r.client === 'related' && r.queryPins[0] === p9 && r.features['src_board'] !== undefined)).toBe(true);
   });
 
   it('a ranker version the registry lacks stops the load, naming experiment, variant and param', async () => {
