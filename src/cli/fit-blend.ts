@@ -1,12 +1,8 @@
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { buildGraphFromStorage } from '../jobs/graph-rebuild.js';
 import { DEFAULT_BLEND_FIT, fitBlendWeights, writeBlendWeights, type BlendFitReport } from '../jobs/blend-fit.js';
-import { readRankingEvents } from '../jobs/storage-sources.js';
 import { readCandidateLog, readEvents, type EngagementEvent } from '../ranking/logging.js';
-import { loadConfig } from '../server/config.js';
-import { loadPipelineConfig } from '../serving/full-surfaces.js';
-import { openStorage } from '../storage/open.js';
+import { withStoredRankingData } from './stored-ranking-data.js';
 
 /** `boardwalk fit-blend --client X`: the BlendRanker's source weights from logged candidates and engagement. */
 
@@ -102,22 +98,11 @@ export function register(program: Command): void {
         return;
       }
       if (opts.events) throw new Error('fit-blend: --from-storage cannot be combined with --events');
-      const sc = loadConfig(opts.config ? { file: opts.config } : {});
-      const dir = sc.storage.dataDir;
-      const files = loadPipelineConfig(dir);
-      const inData = (p: string): string => (isAbsolute(p) ? p : join(dir, p));
-      opts.log ??= inData(files.candidateLog.file);
-      opts.out ??= join(inData(files.files.blendWeights), `${opts.client}.json`);
-      const storage = await openStorage(sc.storage);
-      try {
-        // candidate-log pins are the serving graph's dense ids; the server builds that graph from storage the same way
-        const { graph } = await buildGraphFromStorage(storage);
-        const { events, stats } = await readRankingEvents(storage, { pin: (id) => graph.pins.get(id) });
-        if (!opts.json) process.stdout.write(`storage: ${stats.read} events, ${stats.noRequest} without request id, ${stats.unknownPin} with pins not in the graph (left out)\n`);
+      await withStoredRankingData(opts.config, opts.json === true, ({ pipelines, inData, events }) => {
+        opts.log ??= inData(pipelines.candidateLog.file);
+        opts.out ??= join(inData(pipelines.files.blendWeights), `${opts.client}.json`);
         opts.storedEvents = events;
         runFitBlend(opts);
-      } finally {
-        await storage.close();
-      }
+      });
     });
 }

@@ -15,14 +15,9 @@ import {
 import { ModelRegistry } from '../ranking/registry.js';
 import { simulateEngagement } from '../ranking/simulator.js';
 import { trainRanker, type TrainRankerReport } from '../ranking/train-job.js';
-import { buildGraphFromStorage } from '../jobs/graph-rebuild.js';
-import { readRankingEvents } from '../jobs/storage-sources.js';
 import { storageEvents } from '../jobs/memboost-job.js';
 import { installMemboostRefit } from '../jobs/memboost-refit.js';
-import { loadPipelineConfig } from '../serving/full-surfaces.js';
-import { loadConfig } from '../server/config.js';
-import { openStorage } from '../storage/open.js';
-import { isAbsolute } from 'node:path';
+import { withStoredRankingData } from './stored-ranking-data.js';
 
 /** `boardwalk train-ranker --client X`: build the data set, train, evaluate, promote if better. */
 
@@ -207,20 +202,9 @@ export function register(program: Command): void {
         return;
       }
       if (opts.simulate || opts.events) throw new Error('train-ranker: --from-storage cannot be combined with --simulate or --events');
-      const sc = loadConfig(opts.config ? { file: opts.config } : {});
-      const dir = sc.storage.dataDir;
-      const files = loadPipelineConfig(dir);
-      const inData = (p: string): string => (isAbsolute(p) ? p : join(dir, p));
-      opts.log ??= inData(files.candidateLog.file);
-      opts.registry ??= inData(files.files.registry);
-      const storage = await openStorage(sc.storage);
-      try {
-        // Candidate-log pins are the serving graph's dense ids; the server builds that graph from storage the same way.
-        const { graph } = await buildGraphFromStorage(storage);
-        const { events, stats } = await readRankingEvents(storage, { pin: (id) => graph.pins.get(id) });
-        if (!opts.json) {
-          process.stdout.write(`storage: ${stats.read} events, ${stats.noRequest} without request id, ${stats.unknownPin} with pins not in the graph (left out)\n`);
-        }
+      await withStoredRankingData(opts.config, opts.json === true, async ({ pipelines, inData, storage, graph, events }) => {
+        opts.log ??= inData(pipelines.candidateLog.file);
+        opts.registry ??= inData(pipelines.files.registry);
         opts.storedEvents = events;
         // a promoted Related Pins ranker gets Memboost parameters fitted against its scores (docs/related-pins.md)
         const reg = new ModelRegistry(opts.registry);
@@ -230,8 +214,6 @@ export function register(program: Command): void {
         opts.registryInstance = reg;
         runTrainRanker(opts);
         await reg.settled();
-      } finally {
-        await storage.close();
-      }
+      });
     });
 }

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveRetrainConfig, runRetrain } from '../../src/jobs/retrain.js';
 import { readRankingEvents, storageEngagementSource, storageUserEvents } from '../../src/jobs/storage-sources.js';
 import { register as registerRetrain } from '../../src/cli/retrain.js';
+import { register as registerFitBlend } from '../../src/cli/fit-blend.js';
 import { register as registerTrainRanker } from '../../src/cli/train-ranker.js';
+import { readBlendWeights } from '../../src/jobs/blend-fit.js';
 import { JsonlCandidateLogSink } from '../../src/ranking/logging.js';
 import { ModelRegistry } from '../../src/ranking/registry.js';
 import { simulateEngagement } from '../../src/ranking/simulator.js';
@@ -194,6 +196,22 @@ describe('train-ranker from storage', () => {
       expect(text).toContain(`storage: ${sim.events.length} events, 0 without request id, 0 with pins not in the graph`);
       expect(text).toMatch(/promoted: homefeed v1/);
       expect(new ModelRegistry(join(d, 'registry')).get('homefeed')?.version).toBe(1);
+
+      // fit-blend on the same data: two sources' normalised scores, as serving logs them
+      for (const c of sim.candidates) {
+        c.features['src_pixie'] = c.features['visits']! / 100;
+        c.features['src_taste'] = c.features['user_affinity']!;
+      }
+      rmSync(join(d, 'candidates.jsonl'));
+      const sink2 = new JsonlCandidateLogSink(join(d, 'candidates.jsonl'));
+      sink2.log(sim.candidates);
+      sink2.close();
+      const blend = await runCli(registerFitBlend, ['fit-blend', '--client', 'homefeed', '--from-storage', '--config', cfgFile, '--force']);
+      expect(blend).toContain(`storage: ${sim.events.length} events, 0 without request id, 0 with pins not in the graph`);
+      expect(blend).toMatch(/homefeed: \d+ logged candidates, \d+ events; \d+ engaged requests -> \d+ fit \/ \d+ held-out examples/);
+      expect(blend).toMatch(/wrote .*blend-weights\/homefeed\.json/);
+      expect(Object.keys(readBlendWeights(join(d, 'blend-weights', 'homefeed.json'))!).sort()).toEqual(['pixie', 'taste']);
+      await expect(runCli(registerFitBlend, ['fit-blend', '--client', 'homefeed', '--from-storage', '--events', 'x.jsonl'])).rejects.toThrow(/cannot be combined/);
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
