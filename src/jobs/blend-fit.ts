@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { unitHash } from '../ranking/hash.js';
+import { readJsonIfExists } from '../util/json-file.js';
 import type { CandidateLogRecord, EngagementEvent } from '../ranking/logging.js';
+import { writeFileAtomic } from '../ranking/registry.js';
 import { DEFAULT_SOURCE_WEIGHTS } from '../surfaces/related-pins.js';
 import { evaluateWeights, fitSourceWeights, type SourceWeightFit, type WeightExample } from '../surfaces/source-weights.js';
 
@@ -137,20 +139,13 @@ export interface BlendWeightsFile {
 export function writeBlendWeights(path: string, r: BlendFitReport, now = new Date()): void {
   const file: BlendWeightsFile = { client: r.client, weights: r.weights, holdout: r.holdout, examples: r.examples, fittedAt: now.toISOString() };
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`);
-  renameSync(tmp, path);
+  writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
 }
 
 /** Reads a fitted weights file (null when absent); a malformed one is an error naming the file. */
 export function readBlendWeights(path: string): Record<string, number> | null {
-  if (!existsSync(path)) return null;
-  let j: unknown;
-  try {
-    j = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new Error(`blend weights ${path}: not valid JSON (${(e as Error).message})`);
-  }
+  const j = readJsonIfExists(path, 'blend weights');
+  if (j === undefined) return null;
   const w = (j as Partial<BlendWeightsFile> | null)?.weights;
   if (!w || typeof w !== 'object' || Array.isArray(w)) throw new Error(`blend weights ${path}: no 'weights' object`);
   for (const [k, v] of Object.entries(w))

@@ -11,6 +11,7 @@ import type { Ranker } from '../ranking/ranker.js';
 import { writeFileAtomic, type ModelRegistry } from '../ranking/registry.js';
 import { createRelatedPins, type RelatedPinsSetup } from '../surfaces/related-pins.js';
 import type { Bm25Index } from '../text/bm25.js';
+import { readJsonIfExists } from '../util/json-file.js';
 import { hashSeed } from '../util/rng.js';
 import { computeMemboost, type MemboostJobResult } from './memboost-job.js';
 
@@ -63,26 +64,14 @@ export interface RankerRefitResult {
 /** The parameters stored beside one model version, or null when that version has none. */
 export function readRankerParams(reg: ModelRegistry, client: string, version: number): StoredMemboostParams | null {
   const p = reg.versionFile(client, version, MEMBOOST_PARAMS_SUFFIX);
-  if (!existsSync(p)) return null;
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(p, 'utf8'));
-  } catch (e) {
-    throw new Error(`memboost params ${p}: not valid JSON (${(e as Error).message})`);
-  }
-  return parseStoredParams(json, p);
+  const json = readJsonIfExists(p, 'memboost params');
+  return json === undefined ? null : parseStoredParams(json, p);
 }
 
 /** Reads a Memboost table's `<table>.params.json` (null when absent). */
 export function readTableParams(path: string): StoredMemboostParams | null {
-  if (!existsSync(path)) return null;
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new Error(`memboost params ${path}: not valid JSON (${(e as Error).message})`);
-  }
-  return parseStoredParams(json, path);
+  const json = readJsonIfExists(path, 'memboost params');
+  return json === undefined ? null : parseStoredParams(json, path);
 }
 
 /** A registry model version as a ranker (the file `models/<client>-v<N>.json`). */
