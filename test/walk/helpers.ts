@@ -1,4 +1,5 @@
 import { PinBoardGraph } from '../../src/graph/graph.js';
+import { setWasmWalk } from '../../src/walk/walk-memory.js';
 
 /** A graph from (pin, board) pairs with dense ids. */
 export function graphOf(edges: Array<[number, number]>, numPins?: number, numBoards?: number): PinBoardGraph {
@@ -10,4 +11,16 @@ export function graphOf(edges: Array<[number, number]>, numPins?: number, numBoa
     np,
     nb,
   );
+}
+
+/** Runs `fn` with the WebAssembly walk kernel, then with the JavaScript one (walkers made inside use it). */
+export function forBothKernels(fn: (wasm: boolean) => void): void {
+  for (const wasm of [true, false]) {
+    setWasmWalk(wasm);
+    try {
+      fn(wasm);
+    } finally {
+      setWasmWalk(true);
+    }
+  }
 }

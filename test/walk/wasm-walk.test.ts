@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generatePowerLawGraph } from '../../bench/graph-gen.js';
 import { PixieWalker } from '../../src/walk/pixie.js';
 import { setWasmWalk, WalkMemory } from '../../src/walk/walk-memory.js';
-import { graphOf } from './helpers.js';
+import { forBothKernels, graphOf } from './helpers.js';
 
 function run(wasm: boolean, opts: object) {
   setWasmWalk(wasm);
@@ -42,22 +42,17 @@ describe('WebAssembly walk kernel', () => {
 describe('countBoards', () => {
   it('false leaves the pins and steps as they are and returns no boards', () => {
     const g = generatePowerLawGraph({ pins: 3000, boards: 600, edges: 30_000, seed: 11 });
-    for (const wasm of [true, false]) {
-      setWasmWalk(wasm);
-      try {
-        const w = new PixieWalker(g);
-        const on = w.query([1, 2], undefined, { steps: 10_000, seed: 3, np: 40, nv: 3 });
-        const off = w.query([1, 2], undefined, { steps: 10_000, seed: 3, np: 40, nv: 3, countBoards: false });
-        expect(Array.from(off.pins)).toEqual(Array.from(on.pins));
-        expect(Array.from(off.scores)).toEqual(Array.from(on.scores));
-        expect(off.steps).toBe(on.steps);
-        expect(on.boards.length).toBeGreaterThan(0);
-        expect(off.boards.length).toBe(0);
-        expect(w.boardScore(on.boards[0]!)).toBe(0);
-      } finally {
-        setWasmWalk(true);
-      }
-    }
+    forBothKernels(() => {
+      const w = new PixieWalker(g);
+      const on = w.query([1, 2], undefined, { steps: 10_000, seed: 3, np: 40, nv: 3 });
+      const off = w.query([1, 2], undefined, { steps: 10_000, seed: 3, np: 40, nv: 3, countBoards: false });
+      expect(Array.from(off.pins)).toEqual(Array.from(on.pins));
+      expect(Array.from(off.scores)).toEqual(Array.from(on.scores));
+      expect(off.steps).toBe(on.steps);
+      expect(on.boards.length).toBeGreaterThan(0);
+      expect(off.boards.length).toBe(0);
+      expect(w.boardScore(on.boards[0]!)).toBe(0);
+    });
   });
 });
 
@@ -65,28 +60,23 @@ describe('16-bit visit counters', () => {
   it('count exactly past 65535 visits of one pin (the carry), in both kernels', () => {
     // pin 0 is on board 0 with pins 1 and 2: every step lands on one of the three
     const g = graphOf([[0, 0], [1, 0], [2, 0]]);
-    for (const wasm of [true, false]) {
-      setWasmWalk(wasm);
-      try {
-        const w = new PixieWalker(g);
-        for (const steps of [65_535 * 3, 400_000]) {
-          const r = w.query([0], undefined, { steps, alpha: 0.5, np: 0, seed: 4, boost: false, excludeQuery: false });
-          const total = w.score(0) + w.score(1) + w.score(2);
-          expect(total).toBe(steps);
-          if (steps === 400_000) expect(Math.min(w.score(0), w.score(1), w.score(2))).toBeGreaterThan(100_000);
-          expect(r.boardScores[0]).toBe(steps);
-        }
-        // a second query on the same walker starts from clean counters
-        w.query([0], undefined, { steps: 300, np: 0, seed: 5, boost: false, excludeQuery: false });
-        expect(w.score(0) + w.score(1) + w.score(2)).toBe(300);
-        // early stopping still fires at nv after carries elsewhere
-        const e = w.query([0], undefined, { steps: 400_000, np: 3, nv: 1000, seed: 6 });
-        expect(e.earlyStopped).toBe(1);
-        expect(e.steps).toBeLessThan(5000);
-      } finally {
-        setWasmWalk(true);
+    forBothKernels(() => {
+      const w = new PixieWalker(g);
+      for (const steps of [65_535 * 3, 400_000]) {
+        const r = w.query([0], undefined, { steps, alpha: 0.5, np: 0, seed: 4, boost: false, excludeQuery: false });
+        const total = w.score(0) + w.score(1) + w.score(2);
+        expect(total).toBe(steps);
+        if (steps === 400_000) expect(Math.min(w.score(0), w.score(1), w.score(2))).toBeGreaterThan(100_000);
+        expect(r.boardScores[0]).toBe(steps);
       }
-    }
+      // a second query on the same walker starts from clean counters
+      w.query([0], undefined, { steps: 300, np: 0, seed: 5, boost: false, excludeQuery: false });
+      expect(w.score(0) + w.score(1) + w.score(2)).toBe(300);
+      // early stopping still fires at nv after carries elsewhere
+      const e = w.query([0], undefined, { steps: 400_000, np: 3, nv: 1000, seed: 6 });
+      expect(e.earlyStopped).toBe(1);
+      expect(e.steps).toBeLessThan(5000);
+    });
   });
 
   it('nv above 32767 is refused', () => {
@@ -122,33 +112,28 @@ describe('selfVisits', () => {
   it('false drops only the query pin’s own walk landing on it, in both kernels', () => {
     // every pin is on board 0 with the other two: a one-hop walk lands on each with p = 1/3
     const g = graphOf([[0, 0], [1, 0], [2, 0]]);
-    for (const wasm of [true, false]) {
-      setWasmWalk(wasm);
-      try {
-        const w = new PixieWalker(g);
-        const opts = { steps: 90_000, alpha: 1, np: 0, seed: 5, boost: false, excludeQuery: false };
-        w.query([0, 1], undefined, opts);
-        const on = [w.score(0), w.score(1), w.score(2)];
-        expect(on[0]! + on[1]! + on[2]!).toBe(90_000);
-        w.query([0, 1], undefined, { ...opts, selfVisits: false });
-        const off = [w.score(0), w.score(1), w.score(2)];
-        // the same walks: pin 2 is nobody's query pin, so it keeps every visit
-        expect(off[2]).toBe(on[2]);
-        // pin 0 keeps only pin 1's walk landing on it (about a third of pin 1's 45k steps), and vice versa
-        expect(off[0]).toBeLessThan(on[0]!);
-        expect(off[0]).toBeGreaterThan(13_000);
-        expect(off[0]).toBeLessThan(17_000);
-        expect(off[1]).toBeGreaterThan(13_000);
-        expect(off[1]).toBeLessThan(17_000);
-        // one query pin alone past the 16-bit carry: its own count is dropped and nothing leaks
-        w.query([0], undefined, { ...opts, steps: 400_000, selfVisits: false });
-        expect(w.score(0)).toBe(0);
-        expect(w.score(1) + w.score(2)).toBeGreaterThan(250_000);
-        w.query([0], undefined, { ...opts, steps: 300_000 });
-        expect(w.score(0) + w.score(1) + w.score(2)).toBe(300_000);
-      } finally {
-        setWasmWalk(true);
-      }
-    }
+    forBothKernels(() => {
+      const w = new PixieWalker(g);
+      const opts = { steps: 90_000, alpha: 1, np: 0, seed: 5, boost: false, excludeQuery: false };
+      w.query([0, 1], undefined, opts);
+      const on = [w.score(0), w.score(1), w.score(2)];
+      expect(on[0]! + on[1]! + on[2]!).toBe(90_000);
+      w.query([0, 1], undefined, { ...opts, selfVisits: false });
+      const off = [w.score(0), w.score(1), w.score(2)];
+      // the same walks: pin 2 is nobody's query pin, so it keeps every visit
+      expect(off[2]).toBe(on[2]);
+      // pin 0 keeps only pin 1's walk landing on it (about a third of pin 1's 45k steps), and vice versa
+      expect(off[0]).toBeLessThan(on[0]!);
+      expect(off[0]).toBeGreaterThan(13_000);
+      expect(off[0]).toBeLessThan(17_000);
+      expect(off[1]).toBeGreaterThan(13_000);
+      expect(off[1]).toBeLessThan(17_000);
+      // one query pin alone past the 16-bit carry: its own count is dropped and nothing leaks
+      w.query([0], undefined, { ...opts, steps: 400_000, selfVisits: false });
+      expect(w.score(0)).toBe(0);
+      expect(w.score(1) + w.score(2)).toBeGreaterThan(250_000);
+      w.query([0], undefined, { ...opts, steps: 300_000 });
+      expect(w.score(0) + w.score(1) + w.score(2)).toBe(300_000);
+    });
   });
 });
