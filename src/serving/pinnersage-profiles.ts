@@ -231,6 +231,8 @@ export class ServedProfiles {
         if (lastSeq > this.tailSeq) this.tailSeq = lastSeq;
         if (events.length < TAIL_BATCH) return taken;
         after = lastSeq;
+        // SQLite reads synchronously: let requests in between batches
+        await new Promise((resolve) => setImmediate(resolve));
       }
     };
     this.tailing = go().finally(() => {
