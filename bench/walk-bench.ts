@@ -166,10 +166,20 @@ export const walkSection: BenchSection = {
     const stepsEach = ctx.quick ? 200_000 : 1_000_000;
     const nSteps = ctx.quick ? 5 : 20;
     const { boards: s, pinsOnly: sp } = measureStepsWithAndWithoutBoards(g, nSteps, stepsEach);
+    // a locale-style bias: 4 codes over pins and boards, strength 3 (rejection sampling)
+    const bias = {
+      pinCodes: Uint16Array.from({ length: g.numPins }, (_, i) => 1 + (Math.imul(i, 0x9e3779b1) >>> 30)),
+      boardCodes: Uint16Array.from({ length: g.numBoards }, (_, i) => 1 + (Math.imul(i, 0x85ebca6b) >>> 30)),
+      code: 2,
+      strength: 3,
+    };
+    const biased = measureSteps(g, nSteps, stepsEach, 1, undefined, { bias, countBoards: false });
     setWasmWalk(false);
     let js: StepRate;
+    let jsBiased: StepRate;
     try {
       js = measureSteps(g, nSteps, stepsEach);
+      jsBiased = measureSteps(g, nSteps, stepsEach, 1, undefined, { bias, countBoards: false });
     } finally {
       setWasmWalk(true);
     }
@@ -179,12 +189,16 @@ export const walkSection: BenchSection = {
     ctx.record('walk.stepsPerCpuSecond', s.steps / s.cpuSeconds, 'steps/s');
     ctx.record('walk.pinsOnly.stepsPerCpuSecond', sp.steps / sp.cpuSeconds, 'steps/s');
     ctx.record('walk.javascript.stepsPerCpuSecond', js.steps / js.cpuSeconds, 'steps/s');
+    ctx.record('walk.biased.stepsPerCpuSecond', biased.steps / biased.cpuSeconds, 'steps/s');
+    ctx.record('walk.javascript.biased.stepsPerCpuSecond', jsBiased.steps / jsBiased.cpuSeconds, 'steps/s');
     ctx.record('walk.sequentialStepsPerSecond', seq.steps / seq.wallSeconds, 'steps/s');
     const m = (r: StepRate): string => `${(r.steps / r.wallSeconds / 1e6).toFixed(2)} M steps/s wall, ${(r.steps / r.cpuSeconds / 1e6).toFixed(2)} M per CPU-second`;
     ctx.log(`walk: ${nSteps} queries × ${stepsEach} steps, alpha 0.5, no early stopping, query pins drawn by degree (the first two rows alternate query by query)`);
     ctx.log(`  WebAssembly kernel, pins and boards counted: ${m(s)} (target >= 10 M)`);
     ctx.log(`  WebAssembly kernel, pins only (Related Pins): ${m(sp)}`);
-    ctx.log(`  JavaScript kernel (biased walks, fallback):   ${m(js)}`);
+    ctx.log(`  WebAssembly kernel, locale-biased, pins only: ${m(biased)}`);
+    ctx.log(`  JavaScript kernel (fallback), unbiased:       ${m(js)}`);
+    ctx.log(`  JavaScript kernel (fallback), biased:         ${m(jsBiased)}`);
     ctx.log(`  one walk at a time (old loop, same pins):     ${m(seq)}`);
     const wm = WalkMemory.of(g);
     const huge = anonHugePagesMiB();

@@ -2,7 +2,7 @@ import { PinBoardGraph } from '../graph/graph.js';
 import { Rng } from '../util/rng.js';
 import { allocateSteps } from './step-allocation.js';
 import { TopK } from './top-k.js';
-import { COUNTER_CARRY, KERNEL_LANES, KERNEL_LOG, MAX_NV, SCRATCH } from './wasm-kernel.js';
+import { COUNTER_CARRY, KERNEL_BIAS_TRIES, KERNEL_LANES, KERNEL_LOG, MAX_NV, SCRATCH } from './wasm-kernel.js';
 import { WalkMemory, type KernelFn } from './walk-memory.js';
 
 /** Prefer neighbours whose feature (e.g. locale code) equals `code`, without excluding others. */
@@ -71,7 +71,7 @@ export interface PixieResult {
 }
 
 const INV_2_32 = 1 / 4294967296;
-const MAX_BIAS_TRIES = 16;
+const MAX_BIAS_TRIES = KERNEL_BIAS_TRIES;
 /** walks advanced together by one walker (see walkOne); fixed, because it shapes the result */
 export const LANES = KERNEL_LANES;
 /** steps walked before their visits are counted (a multiple of LANES) */
@@ -120,6 +120,8 @@ export class PixieWalker {
   private lastBoost = true;
   /** the WebAssembly kernel and this walker's scratch in its memory (null: JavaScript only) */
   private readonly kernel: KernelFn | null = null;
+  private readonly kernelBiased: KernelFn | null = null;
+  private readonly memory: WalkMemory | null = null;
   private readonly foldKernel: KernelFn | null = null;
   private readonly scratchAt: number = 0;
   private readonly header: Int32Array | null = null;
@@ -141,6 +143,8 @@ export class PixieWalker {
       this.aggVal = new Float64Array(buf, blk.aggVal, graph.numPins);
       this.aggTouched = new Uint32Array(buf, blk.aggTouched, graph.numPins);
       this.kernel = wm.kernel;
+      this.kernelBiased = wm.kernelBiased;
+      this.memory = wm;
       this.foldKernel = wm.fold;
       this.scratchAt = blk.lanes;
       this.header = new Int32Array(buf, blk.lanes + SCRATCH.header, 5);
@@ -186,7 +190,7 @@ export class PixieWalker {
       this.isQuery[q] = 1;
       const n = alloc[i]!;
       if (n === 0) continue;
-      const walked = this.kernel !== null && !o.bias ? this.walkWasm(q, n, o, rng.nextU32()) : this.walkOne(q, n, o, rng.nextU32());
+      const walked = this.kernel !== null && this.wasmCanWalk(o) ? this.walkWasm(q, n, o, rng.nextU32()) : this.walkOne(q, n, o, rng.nextU32());
       if (walked < 0) {
         earlyStopped++;
         alloc[i] = -walked;
@@ -415,7 +419,15 @@ export class PixieWalker {
     return stopped ? -total : total;
   }
 
-  /** walkOne (unbiased) in the WebAssembly kernel: the same walk and result, faster. */
+  /** Whether the WebAssembly kernel can run this query: unbiased, or its code arrays fit in the walk memory. */
+  private wasmCanWalk(o: PixieOptions): boolean {
+    const bias = o.bias;
+    if (!bias) return true;
+    const wm = this.memory!;
+    return (bias.pinCodes === undefined || wm.codesAt(bias.pinCodes) >= 0) && (bias.boardCodes === undefined || wm.codesAt(bias.boardCodes) >= 0);
+  }
+
+  /** walkOne in the WebAssembly kernel (biased walks in its biased variant): the same walk and result, faster. */
   private walkWasm(q: number, n: number, o: PixieOptions, seed: number): number {
     const g = this.graph;
     if (g.pinOffsets[q + 1]! - g.pinOffsets[q]! === 0) return 0;
@@ -427,11 +439,16 @@ export class PixieWalker {
     const b = r.nextU32() | 0;
     const c = r.nextU32() | 0;
     const d = r.nextU32() | 0;
-    this.kernel!(
+    const bias = o.bias;
+    const wm = this.memory!;
+    // a non-matching neighbour is kept when t·2^-32 < 1/strength, i.e. t <= ⌈2^32/strength⌉ − 1 (exact)
+    const acceptMax = bias ? (Math.ceil((1 / bias.strength) * 4294967296) - 1) | 0 : 0;
+    (bias ? this.kernelBiased! : this.kernel!)(
       g.pinOffsets.byteOffset, g.pinAdj.byteOffset, g.boardOffsets.byteOffset, g.boardAdj.byteOffset,
       this.visits.byteOffset, this.touched.byteOffset, this.boardVisits.byteOffset, this.boardTouched.byteOffset, this.scratchAt,
       q, n, o.nv, o.np > 0 ? Math.min(o.np, 0x7fffffff) : 0x7fffffff, Math.round(o.alpha * 2147483648) | 0, a, b, c, d,
       o.countBoards ? 1 : 0, this.extra.byteOffset, this.boardExtra.byteOffset,
+      bias?.pinCodes ? wm.codesAt(bias.pinCodes) : -1, bias?.boardCodes ? wm.codesAt(bias.boardCodes) : -1, bias ? bias.code : 0, acceptMax,
     );
     this.nTouched = h[0]!;
     this.nBoardTouched = h[1]!;

@@ -6,6 +6,12 @@ export interface WalkRequest {
   pins: Uint32Array;
   weights?: Float64Array;
   options: PixieOptions;
+  /**
+   * Bias code arrays the pool placed in the walk kernel's shared memory, as [byte offset,
+   * length]; the worker views them there (its kernel then reads them in place, no copy) and
+   * they are left out of `options.bias`.
+   */
+  codesAt?: { pin?: [number, number]; board?: [number, number] };
 }
 
 export type WalkReply =

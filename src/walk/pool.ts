@@ -4,6 +4,7 @@ import type { PinBoardGraph } from '../graph/graph.js';
 import { resolvePixieOptions, type PixieOptions, type PixieResult } from './pixie.js';
 import type { WalkReply, WalkRequest } from './pool-protocol.js';
 import { shareGraph, toShared } from './shared-graph.js';
+import { WalkMemory } from './walk-memory.js';
 
 export interface WalkPoolOptions {
   /** worker threads (default: available cores − 1, at least 1) */
@@ -69,17 +70,29 @@ export class WalkPool {
       if (this.closed) throw new Error('WalkPool is closed');
       if (this.failure) throw this.failure;
       const o = resolvePixieOptions(this.graph, pins, weights, options);
-      if (o.bias) {
-        o.bias = { ...o.bias };
-        if (o.bias.pinCodes) o.bias.pinCodes = this.shared(o.bias.pinCodes);
-        if (o.bias.boardCodes) o.bias.boardCodes = this.shared(o.bias.boardCodes);
-      }
       const req: WalkRequest = {
         id: this.nextId++,
         pins: Uint32Array.from(pins),
         weights: weights ? Float64Array.from(weights) : undefined,
         options: o,
       };
+      if (o.bias) {
+        const bias = (o.bias = { ...o.bias });
+        // into the walk kernel's shared memory once per array, where every worker's kernel reads
+        // it; else (no WebAssembly) a SharedArrayBuffer copy, also made once
+        const wm = WalkMemory.of(this.graph);
+        const at = (codes: Uint16Array): [number, number] | undefined => {
+          const off = wm ? wm.codesAt(codes) : -1;
+          return off >= 0 ? [off, codes.length] : undefined;
+        };
+        const pin = bias.pinCodes && at(bias.pinCodes);
+        const board = bias.boardCodes && at(bias.boardCodes);
+        if (pin || board) req.codesAt = {};
+        if (pin) [req.codesAt!.pin, bias.pinCodes] = [pin, undefined];
+        else if (bias.pinCodes) bias.pinCodes = this.shared(bias.pinCodes);
+        if (board) [req.codesAt!.board, bias.boardCodes] = [board, undefined];
+        else if (bias.boardCodes) bias.boardCodes = this.shared(bias.boardCodes);
+      }
       return new Promise<PixieResult>((resolve, reject) => {
         this.queue.push({ req, resolve, reject });
         this.pump();

@@ -59,7 +59,10 @@ let disabled = process.env['BOARDWALK_WASM_WALK'] === '0';
  */
 export class WalkMemory {
   readonly kernel: KernelFn;
+  readonly kernelBiased: KernelFn;
   readonly fold: KernelFn;
+  /** bias code arrays copied into the memory, by identity (see codesAt) */
+  private readonly codes = new WeakMap<Uint16Array, number>();
   private readonly free: ScratchBlock[] = [];
   private readonly registry = new FinalizationRegistry<ScratchBlock>((b) => this.free.push(b));
   /** Whether this thread's last madvise(MADV_HUGEPAGE) on the memory succeeded (see util/huge-pages.ts). */
@@ -74,6 +77,7 @@ export class WalkMemory {
     this.hugePages = hugePages;
     const inst = new WA!.Instance(moduleCache!, { m: { m: memory } });
     this.kernel = inst.exports['walk'] as KernelFn;
+    this.kernelBiased = inst.exports['walkBiased'] as KernelFn;
     this.fold = inst.exports['fold'] as KernelFn;
   }
 
@@ -103,6 +107,29 @@ export class WalkMemory {
     return moved ? new WalkMemory(moved.memory, g.numPins, g.numBoards, moved.hugePages) : null;
   }
 
+  /**
+   * Byte offset of a copy of a bias code array in the memory (the biased kernel reads codes
+   * there), made on first use; -1 when the memory cannot hold it. Code arrays are taken as
+   * immutable, as everywhere bias codes are cached (graph metadata columns are rebuilt, never
+   * edited, when pins change).
+   */
+  codesAt(codes: Uint16Array): number {
+    // already in this memory (a pool worker's view of the copy the pool placed): read in place
+    if (codes.buffer === this.memory.buffer) return codes.byteOffset;
+    const known = this.codes.get(codes);
+    if (known !== undefined) return known;
+    let at: number;
+    try {
+      at = this.reserve(align(codes.byteLength));
+    } catch (e) {
+      if (e instanceof RangeError) return -1;
+      throw e;
+    }
+    new Uint16Array(this.memory.buffer, at, codes.length).set(codes);
+    this.codes.set(codes, at);
+    return at;
+  }
+
   /** allocScratch, or null when the memory cannot grow by another block (its 4 GiB are used). */
   tryAllocScratch(owner: object): ScratchBlock | null {
     try {
@@ -130,10 +157,8 @@ export class WalkMemory {
     return block;
   }
 
-  private bump(): ScratchBlock {
-    const P = this.numPins;
-    const B = this.numBoards;
-    const bytes = align(2 * P) + align(4 * P) + align(4 * (P + 1)) + align(2 * B) + align(4 * B) + align(4 * (B + 1)) + align(SCRATCH.bytes) + align(4 * P) + align(8 * P) + align(4 * P);
+  /** `bytes` (a multiple of 64) from the bump allocator, growing the memory when needed. */
+  private reserve(bytes: number): number {
     const head = new Int32Array(this.memory.buffer, 0, HEADER_BYTES / 4);
     // Atomics: worker threads allocate from the same memory
     const start = Atomics.add(head, 0, bytes);
@@ -144,8 +169,15 @@ export class WalkMemory {
       // V8 maps the grown part as a separate region without the advice; advise before first touch
       this.hugePages = adviseHugePages(new Uint8Array(this.memory.buffer));
     }
+    return start;
+  }
+
+  private bump(): ScratchBlock {
+    const P = this.numPins;
+    const B = this.numBoards;
+    const bytes = align(2 * P) + align(4 * P) + align(4 * (P + 1)) + align(2 * B) + align(4 * B) + align(4 * (B + 1)) + align(SCRATCH.bytes) + align(4 * P) + align(8 * P) + align(4 * P);
     // grown memory is zero-filled (reused blocks are zeroed in allocScratch)
-    let at = start;
+    let at = this.reserve(bytes);
     const take = (n: number): number => {
       const r = at;
       at += align(n);

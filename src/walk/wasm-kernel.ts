@@ -45,18 +45,27 @@ export const FOLD_PARAMS = ['visits', 'touched', 'nTouched', 'slot', 'aggVal', '
 export const COUNTER_CARRY = 0x8000;
 export const MAX_NV = COUNTER_CARRY - 1;
 
-/** The kernel's parameters, in order (all i32; addresses are byte offsets). */
+/**
+ * The kernels' parameters, in order (all i32; addresses are byte offsets). The last four are
+ * read by `walkBiased` only: the Uint16 code arrays (-1 = that step unbiased), the preferred
+ * code, and acceptMax = ⌈2^32 / strength⌉ − 1 (a non-matching neighbour is kept when the draw
+ * t satisfies t ≤ acceptMax, i.e. t·2^-32 < 1/strength exactly, as in the JavaScript walk).
+ */
 export const KERNEL_PARAMS = [
   'pinOff', 'pinAdj', 'boardOff', 'boardAdj',
   'visits', 'touched', 'boardVisits', 'boardTouched', 'scratch',
   'q', 'n', 'nv', 'np', 'restartBelow', 'a', 'b', 'c', 'd', 'countBoards', 'extra', 'boardExtra',
+  'pinCodes', 'boardCodes', 'code', 'acceptMax',
 ] as const;
+
+/** rejection-sampling tries per biased step (must equal pixie.ts MAX_BIAS_TRIES) */
+export const KERNEL_BIAS_TRIES = 16;
 
 const OP = {
   ...Op,
   if: 0x04, void: 0x40,
   load: 0x28, store: 0x36, f64Load: 0x2b, f64Store: 0x39, load16U: 0x2f, store16: 0x3b, else: 0x05,
-  eqz: 0x45, eq: 0x46, geS: 0x4e, ltS: 0x48,
+  eqz: 0x45, eq: 0x46, ne: 0x47, geS: 0x4e, ltS: 0x48, leU: 0x4d,
   add: 0x6a, sub: 0x6b, and: 0x71, or: 0x72, xor: 0x73, shl: 0x74, shrS: 0x75, shrU: 0x76, rotl: 0x77,
   f64Sqrt: 0x9f, f64Add: 0xa0, f64Mul: 0xa2, truncF64S: 0xaa, f64FromI32S: 0xb7, f64FromI32U: 0xb8,
   select: 0x1b,
@@ -137,9 +146,14 @@ function laneLoop(f: Body, body: () => void): void {
   f.op(OP.br, 0, OP.end, OP.end);
 }
 
-function buildKernel(): Body {
+/**
+ * The walk; `biased`: the pin→board and board→pin picks are rejection-sampled towards
+ * neighbours with the preferred code, drawing further numbers from the same stream exactly as
+ * PixieWalker's JavaScript walk does (same results for a seed).
+ */
+function buildKernel(biased: boolean): Body {
   const f = new Body(KERNEL_PARAMS);
-  for (const n of ['t', 'l', 'm', 'k', 'i', 'chunk', 'lanes', 'total', 'high', 'stopped', 'cnt', 'nT', 'nBT', 'p', 's', 'v', 'x', 'la']) f.named(n);
+  for (const n of ['t', 'l', 'm', 'k', 'i', 'chunk', 'lanes', 'total', 'high', 'stopped', 'cnt', 'nT', 'nBT', 'p', 's', 'v', 'x', 'la', 'tries']) f.named(n);
   const S = SCRATCH;
   // address of lane l's element in the scratch block (the array's offset goes in the load/store)
   const lane = (): void => {
@@ -202,26 +216,54 @@ function buildKernel(): Body {
       f.lget('la').lget('x').load(4).lget('s').op(OP.sub).store(S.laneDeg);
     });
   // stages 2 and 4, first part: adj[start + (draw * deg | 0)] into local `into`, logged at k + l
-  const pick = (draw: number, adj: string, into: string, log: number): void => {
+  const pick = (draw: number, adj: string, into: string, log: number, codes: string): void => {
     lane();
     f.ltee('la').load(S.laneStart);
     f.lget('l').i32(3).op(OP.shl).lget('scratch').op(OP.add).f64load(draw);
     f.lget('la').load(S.laneDeg).op(OP.f64FromI32S).op(OP.f64Mul).op(OP.truncF64S);
     f.op(OP.add).elem(adj).load(0).lset(into);
+    if (biased) rejectTowardsCode(codes, adj, into);
     f.lget('k').lget('l').op(OP.add).i32(2).op(OP.shl).lget('scratch').op(OP.add).lget(into).store(log);
+  };
+  // code of node `node` in the Uint16 code array at local `codes`
+  const codeOf = (codes: string, node: string): void => {
+    f.lget(node).i32(1).op(OP.shl).lget(codes).op(OP.add).load16(0);
+  };
+  // if (codes >= 0 && codes[into] !== code) up to KERNEL_BIAS_TRIES times: a draw below
+  // 1/strength keeps the non-matching neighbour; else a fresh pick from the same row, kept if
+  // it matches (pixie.ts walkOne, stages 2 and 4)
+  const rejectTowardsCode = (codes: string, adj: string, into: string): void => {
+    f.lget(codes).i32(0).op(OP.geS, OP.if, OP.void);
+    codeOf(codes, into);
+    f.lget('code').op(OP.ne, OP.if, OP.void);
+    f.i32(0).lset('tries');
+    f.op(OP.block, OP.void, OP.loop, OP.void);
+    f.lget('tries').i32(KERNEL_BIAS_TRIES).op(OP.geS, OP.brIf, 1);
+    sfc32(f);
+    f.lget('t').lget('acceptMax').op(OP.leU, OP.brIf, 1);
+    sfc32(f);
+    f.lget('la').load(S.laneStart);
+    drawUniform(f);
+    f.lget('la').load(S.laneDeg).op(OP.f64FromI32S).op(OP.f64Mul).op(OP.truncF64S);
+    f.op(OP.add).elem(adj).load(0).lset(into);
+    codeOf(codes, into);
+    f.lget('code').op(OP.eq, OP.brIf, 1);
+    f.lget('tries').i32(1).op(OP.add).lset('tries');
+    f.op(OP.br, 0, OP.end, OP.end);
+    f.op(OP.end, OP.end);
   };
   // stage 1: row of each lane's pin
   rowStage(S.lanePin, 'pinOff');
   // stage 2: pick a board
   laneLoop(f, () => {
-    pick(S.drawBoard, 'pinAdj', 'x', S.boardLog);
+    pick(S.drawBoard, 'pinAdj', 'x', S.boardLog, 'boardCodes');
     f.lget('la').lget('x').store(S.laneBoard);
   });
   // stage 3: row of each lane's board
   rowStage(S.laneBoard, 'boardOff');
   // stage 4: pick a pin, log it, restart at q where the mask says so
   laneLoop(f, () => {
-    pick(S.drawPin, 'boardAdj', 'p', S.pinLog);
+    pick(S.drawPin, 'boardAdj', 'p', S.pinLog, 'pinCodes');
     // lanePin = (q & mask) | (p & ~mask)
     f.lget('la').load(S.drawRestart).lset('x');
     f.lget('la');
@@ -320,12 +362,13 @@ function buildFold(): Body {
 
 /**
  * The kernel module's bytes: imports a shared memory `m.m` (min pages 1, max `maxPages`) and
- * exports `walk` (KERNEL_PARAMS → nothing) and `fold` (FOLD_PARAMS → nothing).
+ * exports `walk` and `walkBiased` (KERNEL_PARAMS → nothing) and `fold` (FOLD_PARAMS → nothing).
  */
 export function kernelModuleBytes(maxPages: number): Uint8Array {
   return assembleModule(
     [
-      { name: 'walk', fn: buildKernel() },
+      { name: 'walk', fn: buildKernel(false) },
+      { name: 'walkBiased', fn: buildKernel(true) },
       { name: 'fold', fn: buildFold() },
     ],
     { shared: true, maxPages },

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generatePowerLawGraph } from '../../bench/graph-gen.js';
 import { PixieWalker, type PixieResult } from '../../src/walk/pixie.js';
 import { WalkPool } from '../../src/walk/pool.js';
+import { WalkMemory } from '../../src/walk/walk-memory.js';
 
 const g = generatePowerLawGraph({ pins: 2000, boards: 400, edges: 20_000, seed: 3 });
 const pool = new WalkPool(g, { threads: 2 });
@@ -32,6 +33,21 @@ describe('WalkPool', () => {
       same(many[i]!, w.query(q.pins, q.weights, q.options));
       same(await pool.query(q.pins, q.weights, q.options), w.query(q.pins, q.weights, q.options));
     }
+  });
+
+  it('biased queries: codes placed in the walk memory once, read there by every worker', async () => {
+    const wm = WalkMemory.of(g)!;
+    const bump = (): number => new Int32Array(wm.memory.buffer, 0, 1)[0]!;
+    const pinCodes = Uint16Array.from({ length: 2000 }, (_, i) => i % 3);
+    const boardCodes = Uint16Array.from({ length: 400 }, (_, i) => i % 2);
+    const w = new PixieWalker(g);
+    const q = (seed: number) => ({ pins: [seed % 50, 60], options: { steps: 6000, seed, bias: { pinCodes, boardCodes, code: 1, strength: 4 } } });
+    same(await pool.query(q(1).pins, undefined, q(1).options), w.query(q(1).pins, undefined, q(1).options));
+    const placed = bump();
+    const many = await pool.queryMany(Array.from({ length: 12 }, (_, i) => q(i + 2)));
+    for (let i = 0; i < many.length; i++) same(many[i]!, w.query(q(i + 2).pins, undefined, q(i + 2).options));
+    // no copy per query: the bump allocator has not moved
+    expect(bump()).toBe(placed);
   });
 
   it('rejects bad options and unknown pins with the walker message', async () => {

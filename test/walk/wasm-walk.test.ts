@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { generatePowerLawGraph } from '../../bench/graph-gen.js';
 import { PixieWalker } from '../../src/walk/pixie.js';
 import { setWasmWalk, WalkMemory } from '../../src/walk/walk-memory.js';
@@ -15,6 +15,10 @@ function run(wasm: boolean, opts: object) {
   }
 }
 
+/** Codes 0..3 by id (0 = unknown never matches): fixed arrays, so the kernel's copies are reused. */
+const PIN_CODES = Uint16Array.from({ length: 3000 }, (_, i) => (i * 7919) % 4);
+const BOARD_CODES = Uint16Array.from({ length: 600 }, (_, i) => (i * 104729) % 4);
+
 describe('WebAssembly walk kernel', () => {
   for (const opts of [
     { steps: 20_000, seed: 5, np: 0 },
@@ -23,8 +27,14 @@ describe('WebAssembly walk kernel', () => {
     { steps: 3000, seed: 2, alpha: 1, np: 0 },
     { steps: 3000, seed: 2, alpha: 0.01, np: 0, boost: false, degreePenalty: 0.5 },
     { steps: 20_000, seed: 4, np: 30, nv: 2, countBoards: false },
+    // biased walks (the kernel's walkBiased): pin side, board side, both, with early stopping
+    { steps: 20_000, seed: 6, np: 0, bias: { pinCodes: PIN_CODES, code: 2, strength: 3 } },
+    { steps: 20_000, seed: 7, np: 0, alpha: 1, bias: { boardCodes: BOARD_CODES, code: 1, strength: 8 } },
+    { steps: 50_000, seed: 8, np: 40, nv: 3, bias: { pinCodes: PIN_CODES, boardCodes: BOARD_CODES, code: 3, strength: 2.5 } },
+    { steps: 5000, seed: 9, np: 0, bias: { pinCodes: PIN_CODES, code: 1, strength: 1 } },
+    { steps: 5000, seed: 10, np: 0, bias: { pinCodes: PIN_CODES, code: 1, strength: 1e9 } },
   ]) {
-    it(`gives the JavaScript walk's result exactly (${JSON.stringify(opts)})`, () => {
+    it(`gives the JavaScript walk's result exactly (${JSON.stringify(opts, (k, v: unknown) => (v instanceof Uint16Array ? `codes[${v.length}]` : v))})`, () => {
       const js = run(false, opts);
       const wa = run(true, opts);
       for (let i = 0; i < js.length; i++) {
@@ -135,5 +145,28 @@ describe('selfVisits', () => {
       w.query([0], undefined, { ...opts, steps: 300_000 });
       expect(w.score(0) + w.score(1) + w.score(2)).toBe(300_000);
     });
+  });
+});
+
+describe('biased walks in WebAssembly', () => {
+  it('run in the kernel (codes copied into the walk memory once per array) and prefer the code', () => {
+    const g = generatePowerLawGraph({ pins: 3000, boards: 600, edges: 30_000, seed: 11 });
+    const spy = vi.spyOn(WalkMemory.prototype, 'codesAt');
+    try {
+      const w = new PixieWalker(g);
+      const bias = { pinCodes: PIN_CODES, code: 2, strength: 20 };
+      const r = w.query([1, 2], undefined, { steps: 40_000, np: 0, seed: 3, bias, topK: 50 });
+      expect(spy).toHaveBeenCalled();
+      const at = spy.mock.results[0]!.value as number;
+      expect(at).toBeGreaterThan(0);
+      // the same array again: the same copy
+      w.query([3], undefined, { steps: 1000, np: 0, seed: 4, bias });
+      expect(spy.mock.results.every((x) => x.value === at)).toBe(true);
+      // most of the top pins carry the preferred code (a quarter would without bias)
+      const share = Array.from(r.pins).filter((p) => PIN_CODES[p] === 2).length / r.pins.length;
+      expect(share).toBeGreaterThan(0.8);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
