@@ -1,6 +1,7 @@
 /**
- * The unbiased Pixie walk kernel in WebAssembly, assembled at run time (no toolchain, no binary
- * file). It is PixieWalker's JavaScript walk (pixie.ts, walkOne) instruction for instruction: the
+ * The Pixie walk kernels (unbiased `walk`, rejection-sampled `walkBiased`) in WebAssembly,
+ * assembled at run time (no toolchain, no binary file). Each is PixieWalker's JavaScript walk
+ * (pixie.ts, walkOne) instruction for instruction: the
  * same lanes, stages, sfc32 stream and float index arithmetic, so both give identical visits for
  * a seed. WebAssembly runs it about 2-3x faster: no bounds checks (guard pages do that), integer
  * registers throughout, and short loop bodies, so the CPU keeps more lanes' cache misses in
