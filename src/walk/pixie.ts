@@ -183,6 +183,7 @@ export class PixieWalker {
     for (let i = 0; i < nq; i++) degrees[i] = g.pinDegree(queryPins[i]!);
     const alloc = allocateSteps(degrees, weights, o.steps, this.maxDegree);
     const rng = new Rng(o.seed);
+    const codes = this.wasmCodes(o);
     let steps = 0;
     let earlyStopped = 0;
     for (let i = 0; i < nq; i++) {
@@ -190,7 +191,7 @@ export class PixieWalker {
       this.isQuery[q] = 1;
       const n = alloc[i]!;
       if (n === 0) continue;
-      const walked = this.kernel !== null && this.wasmCanWalk(o) ? this.walkWasm(q, n, o, rng.nextU32()) : this.walkOne(q, n, o, rng.nextU32());
+      const walked = codes !== null ? this.walkWasm(q, n, o, rng.nextU32(), codes) : this.walkOne(q, n, o, rng.nextU32());
       if (walked < 0) {
         earlyStopped++;
         alloc[i] = -walked;
@@ -419,16 +420,22 @@ export class PixieWalker {
     return stopped ? -total : total;
   }
 
-  /** Whether the WebAssembly kernel can run this query: unbiased, or its code arrays fit in the walk memory. */
-  private wasmCanWalk(o: PixieOptions): boolean {
+  /**
+   * Where the WebAssembly kernel finds this query's bias code arrays (-1: that step unbiased),
+   * or null when the JavaScript walk must run it: no kernel, or the codes do not fit in its memory.
+   */
+  private wasmCodes(o: PixieOptions): { pin: number; board: number } | null {
+    if (this.kernel === null) return null;
     const bias = o.bias;
-    if (!bias) return true;
     const wm = this.memory!;
-    return (bias.pinCodes === undefined || wm.codesAt(bias.pinCodes) >= 0) && (bias.boardCodes === undefined || wm.codesAt(bias.boardCodes) >= 0);
+    const pin = bias?.pinCodes ? wm.codesAt(bias.pinCodes) : -1;
+    const board = bias?.boardCodes ? wm.codesAt(bias.boardCodes) : -1;
+    if ((bias?.pinCodes && pin < 0) || (bias?.boardCodes && board < 0)) return null;
+    return { pin, board };
   }
 
   /** walkOne in the WebAssembly kernel (biased walks in its biased variant): the same walk and result, faster. */
-  private walkWasm(q: number, n: number, o: PixieOptions, seed: number): number {
+  private walkWasm(q: number, n: number, o: PixieOptions, seed: number, codes: { pin: number; board: number }): number {
     const g = this.graph;
     if (g.pinOffsets[q + 1]! - g.pinOffsets[q]! === 0) return 0;
     const h = this.header!;
@@ -440,7 +447,6 @@ export class PixieWalker {
     const c = r.nextU32() | 0;
     const d = r.nextU32() | 0;
     const bias = o.bias;
-    const wm = this.memory!;
     // a non-matching neighbour is kept when t·2^-32 < 1/strength, i.e. t <= ⌈2^32/strength⌉ − 1 (exact)
     const acceptMax = bias ? (Math.ceil((1 / bias.strength) * 4294967296) - 1) | 0 : 0;
     (bias ? this.kernelBiased! : this.kernel!)(
@@ -448,7 +454,7 @@ export class PixieWalker {
       this.visits.byteOffset, this.touched.byteOffset, this.boardVisits.byteOffset, this.boardTouched.byteOffset, this.scratchAt,
       q, n, o.nv, o.np > 0 ? Math.min(o.np, 0x7fffffff) : 0x7fffffff, Math.round(o.alpha * 2147483648) | 0, a, b, c, d,
       o.countBoards ? 1 : 0, this.extra.byteOffset, this.boardExtra.byteOffset,
-      bias?.pinCodes ? wm.codesAt(bias.pinCodes) : -1, bias?.boardCodes ? wm.codesAt(bias.boardCodes) : -1, bias ? bias.code : 0, acceptMax,
+      codes.pin, codes.board, bias ? bias.code : 0, acceptMax,
     );
     this.nTouched = h[0]!;
     this.nBoardTouched = h[1]!;
