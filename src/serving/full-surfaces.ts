@@ -463,7 +463,8 @@ export class FullSurfaces {
   private restoreHome: (() => void) | null = null;
   private snapshotIds: IdMap | null = null;
   private memboostTable: MemboostTable | null = null;
-  private memboostParams: MemboostParams = DEFAULT_MEMBOOST;
+  /** Memboost's parameters for the served Related Pins ranker, and how they were chosen */
+  private memboostServed: { params: MemboostParams; origin: ParamsOrigin; ranker: string } = { params: DEFAULT_MEMBOOST, origin: 'defaults', ranker: 'blend' };
   /** what memboostParamsFor resolves from: the table's params file and the ranking registry */
   private memboostTableParams: StoredMemboostParams | null = null;
   private registry: ModelRegistry | null = null;
@@ -546,7 +547,7 @@ export class FullSurfaces {
     }
     // Memboost's γ is relative to the ranker's scale: the parameters fitted for the served version
     const served = servedMemboostParams(reg, SURFACES.related, tableParams);
-    this.memboostParams = served.params;
+    this.memboostServed = served;
     this.memboostTableParams = tableParams;
     this.registry = reg;
     a['memboostParams'] = `${served.origin} (ranker ${served.ranker})`;
@@ -703,9 +704,9 @@ export class FullSurfaces {
    */
   memboostParamsFor(spec: string | undefined): { params: MemboostParams; origin: ParamsOrigin; ranker: string } {
     const client = SURFACES.related;
-    if (spec === undefined || spec === 'current') return servedMemboostParams(this.registry, client, this.memboostTableParams);
+    if (spec === undefined || spec === 'current') return this.memboostServed;
     const m = /^(?:([a-z0-9][a-z0-9_-]*)-)?v(\d+)$/.exec(spec);
-    if (m && m[1] !== undefined && m[1] !== client) return servedMemboostParams(this.registry, client, this.memboostTableParams);
+    if (m && m[1] !== undefined && m[1] !== client) return this.memboostServed;
     // 'blend' and 'none' (visit counts) have no model version: the blend's fit, or hand-set ones
     const key = m ? rankerKey(client, Number(m[2])) : spec === 'blend' ? rankerKey(client, null) : 'visit-count';
     const own = m && this.registry ? readRankerParams(this.registry, client, Number(m[2])) : null;
@@ -788,7 +789,7 @@ export class FullSurfaces {
     const memory = this.memory(h);
     const opts: ConstructorParameters<typeof RelatedPinsSurface>[0] = {
       sources,
-      memboost: overridesKey(o) === '' ? this.memboostParams : this.memboostParamsFor(o.ranker).params,
+      memboost: this.memboostParamsFor(o.ranker).params,
       candidates: c.candidates,
       insertion: DEFAULT_RELATED_SETUP.insertion,
     };
