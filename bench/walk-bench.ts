@@ -35,41 +35,37 @@ export function measureSteps(
   base?: { graph: PinBoardGraph; pinPerm: Uint32Array },
   extra: Partial<PixieOptions> = {},
 ): StepRate {
-  const w = new PixieWalker(g);
-  const pins = queryPins(g, queries + 1, seed, base);
-  w.query([pins[queries]!], undefined, { steps: stepsEach, np: 0, seed, ...extra }); // warm-up
-  let steps = 0;
-  const c = cpuMs();
-  const t = performance.now();
-  for (let i = 0; i < queries; i++) steps += w.query([pins[i]!], undefined, { steps: stepsEach, np: 0, seed: i, ...extra }).steps;
-  return { steps, wallSeconds: (performance.now() - t) / 1000, cpuSeconds: (cpuMs() - c) / 1000 };
+  return measureStepsAlternating(g, queries, stepsEach, [extra], seed, base)[0]!;
 }
 
 /**
- * Walks with and without board counting on the same query pins and seeds, alternating query by
- * query, so that the machine's slow and fast moments hit both alike (this VM's speed drifts by
- * ±10 % within a minute).
+ * The same walks (query pins and seeds) under each of `variants`, alternating query by query
+ * and rotating which variant goes first, so that the machine's slow and fast moments hit all of
+ * them alike (this VM's speed drifts by ±10 % within a minute). One rate per variant.
  */
-export function measureStepsWithAndWithoutBoards(g: PinBoardGraph, queries: number, stepsEach: number, seed = 1): { boards: StepRate; pinsOnly: StepRate } {
+export function measureStepsAlternating(
+  g: PinBoardGraph,
+  queries: number,
+  stepsEach: number,
+  variants: readonly Partial<PixieOptions>[],
+  seed = 1,
+  base?: { graph: PinBoardGraph; pinPerm: Uint32Array },
+): StepRate[] {
   const w = new PixieWalker(g);
-  const pins = queryPins(g, queries + 1, seed);
-  for (const countBoards of [true, false]) w.query([pins[queries]!], undefined, { steps: stepsEach, np: 0, seed, countBoards }); // warm-up
-  const acc = [
-    { steps: 0, wallSeconds: 0, cpuSeconds: 0 },
-    { steps: 0, wallSeconds: 0, cpuSeconds: 0 },
-  ];
+  const pins = queryPins(g, queries + 1, seed, base);
+  for (const v of variants) w.query([pins[queries]!], undefined, { steps: stepsEach, np: 0, seed, ...v }); // warm-up
+  const acc = variants.map(() => ({ steps: 0, wallSeconds: 0, cpuSeconds: 0 }));
   for (let i = 0; i < queries; i++) {
-    for (let k = 0; k < 2; k++) {
-      // alternate which kind goes first, too
-      const which = (i + k) % 2;
+    for (let k = 0; k < variants.length; k++) {
+      const which = (i + k) % variants.length;
       const c = cpuMs();
       const t = performance.now();
-      acc[which]!.steps += w.query([pins[i]!], undefined, { steps: stepsEach, np: 0, seed: i, countBoards: which === 0 }).steps;
+      acc[which]!.steps += w.query([pins[i]!], undefined, { steps: stepsEach, np: 0, seed: i, ...variants[which] }).steps;
       acc[which]!.wallSeconds += (performance.now() - t) / 1000;
       acc[which]!.cpuSeconds += (cpuMs() - c) / 1000;
     }
   }
-  return { boards: acc[0]!, pinsOnly: acc[1]! };
+  return acc;
 }
 
 /** The same walks with the old one-walk-at-a-time loop (baseline under the same conditions). */
@@ -165,7 +161,7 @@ export const walkSection: BenchSection = {
     const g = ctx.graph();
     const stepsEach = ctx.quick ? 200_000 : 1_000_000;
     const nSteps = ctx.quick ? 5 : 20;
-    const { boards: s, pinsOnly: sp } = measureStepsWithAndWithoutBoards(g, nSteps, stepsEach);
+    const [s, sp] = measureStepsAlternating(g, nSteps, stepsEach, [{ countBoards: true }, { countBoards: false }]) as [StepRate, StepRate];
     // a locale-style bias: 4 codes over pins and boards, strength 3 (rejection sampling)
     const bias = {
       pinCodes: Uint16Array.from({ length: g.numPins }, (_, i) => 1 + (Math.imul(i, 0x9e3779b1) >>> 30)),
