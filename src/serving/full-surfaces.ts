@@ -213,6 +213,15 @@ function mergeConfig(base: PipelineConfig, o: PipelineOverrides): PipelineConfig
   };
 }
 
+/**
+ * A variant's `ranker` naming a model version: "v<N>" (each surface's own client) or
+ * "<client>-v<N>" (that client only); null for any other name.
+ */
+function versionSpec(spec: string): { client: string | undefined; version: number } | null {
+  const m = /^(?:([a-z0-9][a-z0-9_-]*)-)?v(\d+)$/.exec(spec);
+  return m ? { client: m[1], version: Number(m[2]) } : null;
+}
+
 // ---- id remapping: artefacts keyed by a snapshot's dense ids onto the serving graph ----
 
 /** Dense id in `to` of dense id `d` of the artefact's id space (`from` null = same ids). */
@@ -682,15 +691,15 @@ export class FullSurfaces {
     if (spec === undefined || spec === 'current') return current ?? blend();
     if (spec === 'none') return new VisitCountRanker();
     if (spec === 'blend') return blend() ?? new BlendRanker();
-    const m = /^(?:([a-z0-9][a-z0-9_-]*)-)?v(\d+)$/.exec(spec);
-    if (!m) throw new Error(`ranker "${spec}": not a ranker name`);
-    if (m[1] !== undefined && m[1] !== client) return current ?? blend();
-    const file = join(this.path(this.config.files.registry), 'models', `${client}-v${m[2]}.json`);
+    const v = versionSpec(spec);
+    if (!v) throw new Error(`ranker "${spec}": not a ranker name`);
+    if (v.client !== undefined && v.client !== client) return current ?? blend();
+    const file = join(this.path(this.config.files.registry), 'models', `${client}-v${v.version}.json`);
     let r = this.versionRankers.get(file);
     if (!r) {
       if (!existsSync(file))
-        throw new Error(`ranker "${spec}": the ranking registry has no model ${file}${m[1] === undefined ? ` (name one client's version as "<client>-v${m[2]}")` : ''}`);
-      r = new GbdtRanker(GbdtModel.fromJSON(JSON.parse(readFileSync(file, 'utf8'))), `gbdt:${client}-v${m[2]}`);
+        throw new Error(`ranker "${spec}": the ranking registry has no model ${file}${v.client === undefined ? ` (name one client's version as "<client>-v${v.version}")` : ''}`);
+      r = new GbdtRanker(GbdtModel.fromJSON(JSON.parse(readFileSync(file, 'utf8'))), `gbdt:${client}-v${v.version}`);
       this.versionRankers.set(file, r);
     }
     return r;
@@ -705,11 +714,11 @@ export class FullSurfaces {
   memboostParamsFor(spec: string | undefined): { params: MemboostParams; origin: ParamsOrigin; ranker: string } {
     const client = SURFACES.related;
     if (spec === undefined || spec === 'current') return this.memboostServed;
-    const m = /^(?:([a-z0-9][a-z0-9_-]*)-)?v(\d+)$/.exec(spec);
-    if (m && m[1] !== undefined && m[1] !== client) return this.memboostServed;
+    const v = versionSpec(spec);
+    if (v && v.client !== undefined && v.client !== client) return this.memboostServed;
     // 'blend' and 'none' (visit counts) have no model version: the blend's fit, or hand-set ones
-    const key = m ? rankerKey(client, Number(m[2])) : spec === 'blend' ? rankerKey(client, null) : 'visit-count';
-    const own = m && this.registry ? readRankerParams(this.registry, client, Number(m[2])) : null;
+    const key = v ? rankerKey(client, v.version) : spec === 'blend' ? rankerKey(client, null) : 'visit-count';
+    const own = v && this.registry ? readRankerParams(this.registry, client, v.version) : null;
     const r = resolveMemboostParams(key, [own, this.memboostTableParams]);
     return { params: r.params, origin: r.origin, ranker: key };
   }
